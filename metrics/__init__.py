@@ -1,0 +1,62 @@
+"""Metrics: pure functions plus thin metric objects (see ``base``).
+
+Import as ``vbench_lite.metrics``. Every metric is registered here by name with a
+lazy ``"module:Class"`` target; ``available_metrics()`` instantiates the ones whose
+modules import, and reports why the others cannot run.
+"""
+
+from __future__ import annotations
+
+from vbench_lite.metrics.base import (
+    Metric, MetricSkipped, Output, Score, SetMetric, VideoContext,
+)
+from vbench_lite.registry import Registry
+
+METRICS: Registry = Registry("metric")
+# temporal consistency
+METRICS.register("warping_error", "vbench_lite.metrics.warping:WarpingError")
+METRICS.register("motion", "vbench_lite.metrics.motion:Motion")
+METRICS.register("flicker", "vbench_lite.metrics.flicker:Flicker")
+METRICS.register("motion_smoothness", "vbench_lite.metrics.smoothness:MotionSmoothness")
+METRICS.register("identity_drift", "vbench_lite.metrics.identity:IdentityDrift")
+METRICS.register("clip_consistency", "vbench_lite.metrics.clip_consistency:ClipConsistency")
+METRICS.register("fvd", "vbench_lite.metrics.fvd:FVD")
+# physics (need simulator ground truth)
+METRICS.register("velocity_error", "vbench_lite.metrics.physics:VelocityError")
+METRICS.register("position_error", "vbench_lite.metrics.physics:PositionError")
+METRICS.register("permanence", "vbench_lite.metrics.physics:Permanence")
+METRICS.register("conservation", "vbench_lite.metrics.physics:Conservation")
+METRICS.register("monotone_change", "vbench_lite.metrics.physics:MonotoneChange")
+METRICS.register("shape_drift", "vbench_lite.metrics.physics:ShapeDrift")
+
+
+def load_metrics(names: list[str] | None = None) -> tuple[list[Metric], dict[str, str]]:
+    """Instantiate metrics by name (default: every metric marked ``default``).
+
+    Returns ``(metrics, skipped)`` where ``skipped`` maps a metric name to the reason
+    it cannot run here (module missing, backbone missing, ...). Unknown names given
+    explicitly raise ``UserError`` with a suggestion.
+    """
+    explicit = names is not None
+    metrics, skipped = [], {}
+    for name in (names if explicit else METRICS.names()):
+        try:
+            cls = METRICS.get(name)
+        except ImportError as exc:
+            skipped[name] = f"not installed ({exc})"
+            continue
+        metric = cls()
+        if not explicit and not getattr(metric, "default", True):
+            continue
+        reason = metric.unavailable_reason()
+        if reason:
+            skipped[name] = reason
+        else:
+            metrics.append(metric)
+    return metrics, skipped
+
+
+__all__ = [
+    "METRICS", "Metric", "MetricSkipped", "Output", "Score", "SetMetric", "VideoContext",
+    "load_metrics",
+]

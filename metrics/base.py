@@ -1,0 +1,119 @@
+"""Metric objects: thin declarations around pure functions.
+
+A ``Metric`` scores one video (with its case and, for physics, ground truth) and
+returns one ``Score`` per declared ``Output``. A ``SetMetric`` (FVD) maps each video
+to a feature row that the runner stores, and turns a set of rows plus a reference
+set into one number; it never holds videos in memory.
+
+``VideoContext`` memoises work shared between metrics of one video (optical flow
+above all), so flow is computed once per video however many metrics use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Iterable
+
+import numpy as np
+
+# what a metric may need besides the video itself
+NEEDS_TRUTH = "truth"  # ground truth from the physics probes (case.truth)
+NEEDS_PROMPT = "prompt"  # a text prompt
+NEEDS_REFERENCE = "reference"  # a reference set of videos (FVD)
+NEEDS_BACKBONE = "backbone"  # pretrained weights resolved by the weights manager
+
+
+@dataclass(frozen=True)
+class Output:
+    """One number a metric reports. ``units`` e.g. "px/frame", "world units",
+    "fraction", "mse [0,1]^2"; reports read ``higher_is_better`` instead of guessing."""
+
+    name: str
+    units: str
+    higher_is_better: bool
+    description: str = ""
+
+
+@dataclass
+class Score:
+    """A value plus an optional per-frame timeline (to locate where a video breaks)."""
+
+    value: float
+    timeline: np.ndarray | None = None
+
+
+class MetricSkipped(Exception):
+    """Raised by ``compute`` when the metric does not apply to this item; the
+    message is stored as the reason (e.g. "needs ground truth", "static scene")."""
+
+
+class VideoContext:
+    """Per-video memo of shared intermediates: ``ctx.get("flow:dis", compute_fn)``."""
+
+    def __init__(self, video, case=None):
+        self.video = video
+        self.case = case
+        self._memo: dict[str, Any] = {}
+
+    def get(self, key: str, fn: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = fn()
+        return self._memo[key]
+
+
+class Metric:
+    """Per-video metric. Subclasses set the class attributes and ``compute``."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    group: ClassVar[str] = "temporal"  # "temporal" or "physics"
+    needs: ClassVar[frozenset[str]] = frozenset()
+    backbone: ClassVar[str | None] = None  # weights-manager id, e.g. "clip-vit-b-32"
+    outputs: ClassVar[tuple[Output, ...]] = ()
+    default: ClassVar[bool] = True  # part of the default metric set
+
+    def unavailable_reason(self) -> str | None:
+        """Why this metric cannot run on this machine (missing backbone), or None.
+        Must be fast and never download."""
+        return None
+
+    def applies_to(self, case) -> str | None:
+        """Why this metric does not apply to ``case`` (e.g. no ground truth), or None."""
+        if NEEDS_TRUTH in self.needs and (case is None or case.truth is None):
+            return "needs simulator ground truth"
+        if NEEDS_PROMPT in self.needs and (case is None or not case.prompt):
+            return "needs a prompt"
+        return None
+
+    def compute(self, video, case, ctx: VideoContext) -> dict[str, Score | float]:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "version": self.version, "group": self.group,
+            "needs": sorted(self.needs), "backbone": self.backbone,
+            "outputs": [o.__dict__ for o in self.outputs],
+        }
+
+
+class SetMetric(Metric):
+    """Set-level metric with mergeable statistics (FVD).
+
+    ``features(video, case, ctx)`` returns a 1-D float array per video, which the
+    runner stores so a resumed or sharded run never recomputes it;
+    ``compute_set(features, reference_features)`` returns the scores.
+    ``reference_features(cases)`` builds the reference set (e.g. simulator truth).
+    """
+
+    def features(self, video, case, ctx: VideoContext) -> np.ndarray:
+        raise NotImplementedError
+
+    def reference_features(self, cases: Iterable) -> np.ndarray | None:
+        return None
+
+    def compute_set(self, features: np.ndarray, reference: np.ndarray) -> dict[str, Score | float]:
+        raise NotImplementedError
+
+
+def as_score(value: Score | float) -> Score:
+    return value if isinstance(value, Score) else Score(float(value))

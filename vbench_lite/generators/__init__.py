@@ -1,0 +1,25 @@
+"""Generators: the protocol, the registry and the built-ins.
+
+Built-ins are registered as lazy ``"module:Class"`` targets, so importing this
+package never imports torch-heavy or optional backends. Third-party packages plug
+in through the ``vbench_lite.generators`` entry-point group.
+"""
+
+from vbench_lite.generators.base import Capabilities, Generator
+from vbench_lite.registry import Registry
+
+GENERATORS: Registry = Registry("generator", entry_point_group="vbench_lite.generators")
+GENERATORS.register("folder", "vbench_lite.generators.folder:FolderGenerator")
+GENERATORS.register("command", "vbench_lite.generators.command:CommandGenerator")
+GENERATORS.register("degraded", "vbench_lite.generators.degraded:DegradedGenerator")
+GENERATORS.register("simulator", "vbench_lite.probes.oracle:SimulatorGenerator")
+GENERATORS.register("reference-dit", "vbench_lite.generators.dit_generator:ReferenceDiTGenerator")
+GENERATORS.register("diffusers", "vbench_lite.generators.diffusers_gen:DiffusersGenerator")
+
+
+def create_generator(name: str) -> Generator:
+    cls = GENERATORS.get(name)
+    return cls()
+
+
+__all__ = ["Capabilities", "Generator", "GENERATORS", "create_generator"]
