@@ -25,6 +25,7 @@ doubles anything.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -35,6 +36,12 @@ import numpy as np
 from vbench_lite.errors import UserError
 
 SCHEMA_VERSION = 1
+
+
+def DEFAULT_STORE() -> Path:
+    """``$VBENCH_LITE_STORE`` or ``./vbench_results/results.sqlite``."""
+    return Path(os.environ.get("VBENCH_LITE_STORE") or Path("vbench_results") / "results.sqlite")
+
 SET_CASE_ID = "__set__"
 
 _SCHEMA = """
