@@ -46,6 +46,11 @@ class Generator:
 
     name: ClassVar[str] = "generator"
     settings: ClassVar[dict[str, Any]] = {}
+    # run-level notes for the user (e.g. "3 files matched no case"), printed in the summary
+    warnings: list[str]
+
+    def __init__(self):
+        self.warnings = []
 
     @property
     def capabilities(self) -> Capabilities:
@@ -65,6 +70,10 @@ class Generator:
                 )
             out[key] = coerce_setting(key, value, self.settings[key])
         return out
+
+    def capabilities_for(self, settings: dict[str, Any]) -> Capabilities:
+        """Capabilities under these settings (a folder of 256x256 videos, say)."""
+        return self.capabilities
 
     def fingerprint(self, settings: dict[str, Any]) -> str:
         """Extra identity beyond name+settings (e.g. a checkpoint hash), so a new

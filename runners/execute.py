@@ -1,0 +1,303 @@
+"""Execution: generate, cache, score and store every planned item, resumably.
+
+Each item is written to the store in one transaction after its video is cached
+losslessly, so a run killed at any point resumes where it stopped: items in the store
+are skipped, cached videos are reused instead of regenerated, and nothing is doubled.
+A failing item (generator exception, NaN frames, wrong shape) is stored with its
+reason and the run goes on.
+
+Sharding: ``rank``/``world`` take every world-th item (``torchrun`` sets them; see
+``runners.distributed``); all ranks write the same WAL store, and rank 0 computes
+the set-level metrics once every rank is done.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from vbench_lite.case import Case, resolve_suite
+from vbench_lite.errors import UserError
+from vbench_lite.generators import create_generator
+from vbench_lite.generators.base import Generator
+from vbench_lite.io import read_video, write_cache
+from vbench_lite.metrics import load_metrics
+from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric, VideoContext, as_score
+from vbench_lite.runners.plan import RunSpec
+from vbench_lite.runners.provenance import provenance
+from vbench_lite.store import Store
+from vbench_lite.video import Video
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    name: str
+    store_path: Path
+    total: int
+    resumed_items: int = 0
+    ok: int = 0
+    failed: int = 0
+    failure_reasons: dict[str, int] = field(default_factory=dict)
+    skipped_metrics: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_cases(spec: RunSpec, render) -> tuple[list[Case], dict[str, str]]:
+    cases, versions, seen = [], {}, {}
+    for name in spec.suites:
+        suite = resolve_suite(name)
+        versions[suite.name] = str(suite.version)
+        for case in suite.cases(render):
+            if case.case_id in seen:
+                raise UserError(
+                    f"case id {case.case_id!r} is in both suite {seen[case.case_id]!r} and {suite.name!r}; "
+                    "run those suites separately"
+                )
+            seen[case.case_id] = suite.name
+            cases.append(case)
+    if not cases:
+        raise UserError(f"suites {', '.join(spec.suites)} have no cases")
+    return cases, versions
+
+
+def execute(
+    spec: RunSpec,
+    store: Store,
+    *,
+    generator: Generator | None = None,
+    cases: list[Case] | None = None,
+    cache_dir: Path | None = None,
+    progress: bool = True,
+    rank: int = 0,
+    world: int = 1,
+    retry_failed: bool = False,
+    on_item: Callable[[str, int], None] | None = None,
+) -> RunSummary:
+    """Run ``spec`` to completion (or resume it) and return a summary."""
+    t_start = time.perf_counter()
+    gen = generator or create_generator(spec.generator)
+    settings = gen.resolve_settings(spec.settings)
+    caps = gen.capabilities_for(settings)
+    render = spec.render or caps.render_spec()
+    if cases is None:
+        cases, suite_versions = build_cases(spec, render)
+    else:
+        suite_versions = {"adhoc": "1"}
+    metrics, skipped = load_metrics(spec.metrics)
+    metric_versions = {m.name: m.version for m in metrics}
+    fingerprint = gen.fingerprint(settings)
+    run_id = spec.run_id(settings, fingerprint, suite_versions, metric_versions)
+    name = spec.name or f"{spec.generator}-{run_id[:6]}"
+
+    video_key = hashlib.sha256(
+        json.dumps([spec.generator, settings, fingerprint, render.__dict__], sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
+    cache_dir = Path(cache_dir or store.path.parent / "videos") / video_key
+
+    store.begin_run(
+        run_id, name=name, generator=spec.generator, settings=settings, suites=list(suite_versions),
+        seeds=spec.seeds, metrics={m.name: m.describe() for m in metrics}, skipped_metrics=skipped,
+        provenance=provenance(role=spec.role, fingerprint=fingerprint, cache_dir=str(cache_dir)),
+        sweep=spec.sweep,
+    )
+    planned = [c.with_seed(s) for c in cases for s in spec.seeds]
+    done = store.done_keys(run_id)
+    if retry_failed:
+        done -= {(i["case_id"], i["seed"]) for i in store.items(run_id) if i["status"] == "failed"}
+    mine = [c for i, c in enumerate(planned) if i % world == rank]
+    todo = [c for c in mine if c.key not in done]
+    summary = RunSummary(run_id, name, store.path, total=len(planned), resumed_items=len(mine) - len(todo),
+                         skipped_metrics=dict(skipped))
+    status = "interrupted"
+    try:
+        _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item)
+        if hasattr(gen, "finish"):
+            gen.finish(planned)
+        if rank == 0:
+            _wait_for_other_ranks(world)
+            _run_set_metrics([m for m in metrics if isinstance(m, SetMetric)], cases, store, run_id)
+        status = "finished"
+    finally:
+        summary.seconds = time.perf_counter() - t_start
+        summary.warnings = list(getattr(gen, "warnings", []))
+        if rank == 0:
+            store.finish_run(run_id, status, {"seconds": round(summary.seconds, 3), "items": len(planned),
+                                              "warnings": summary.warnings})
+    items = store.items(run_id)
+    summary.ok = sum(i["status"] == "ok" for i in items)
+    summary.failed = sum(i["status"] == "failed" for i in items)
+    summary.failure_reasons = dict(collections.Counter(i["error"] for i in items if i["status"] == "failed"))
+    return summary
+
+
+def _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item):
+    from tqdm.auto import tqdm
+
+    batch_size = max(1, gen.capabilities_for(settings).max_batch)
+    bar = tqdm(total=len(todo), desc=name, unit="video", disable=not progress, leave=False)
+    try:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start:start + batch_size]
+            t0 = time.perf_counter()
+            videos = _generate_batch(gen, batch, settings, cache_dir)
+            gen_seconds = (time.perf_counter() - t0) / len(batch)
+            for case, video in zip(batch, videos):
+                _score_and_store(case, video, gen_seconds, metrics, store, run_id, cache_dir)
+                bar.update(1)
+                if on_item is not None:
+                    on_item(case.case_id, case.seed)
+    finally:
+        bar.close()
+
+
+def _cache_path(cache_dir: Path, case: Case) -> Path:
+    return cache_dir / f"{case.case_id}__s{case.seed}.npz"
+
+
+def _generate_batch(gen, batch, settings, cache_dir) -> list[Video | Exception]:
+    """Videos for ``batch``: from the cache where present, else generated. A batch
+    that raises is retried item by item so one bad case cannot sink the others."""
+    out: list[Video | Exception | None] = [None] * len(batch)
+    missing = []
+    for i, case in enumerate(batch):
+        path = _cache_path(cache_dir, case)
+        if path.exists():
+            try:
+                out[i] = read_video(path)
+                continue
+            except UserError:
+                path.unlink(missing_ok=True)  # a damaged cache entry is regenerated
+        missing.append(i)
+    if missing:
+        cases = [batch[i] for i in missing]
+        try:
+            made = _call_generator(gen, cases, settings)
+        except Exception as exc:
+            if len(cases) == 1:
+                made = [exc]
+            else:
+                made = [_one_or_error(gen, c, settings) for c in cases]
+        for i, v in zip(missing, made):
+            out[i] = v
+    return out
+
+
+def _one_or_error(gen, case, settings):
+    try:
+        return _call_generator(gen, [case], settings)[0]
+    except Exception as exc:
+        return exc
+
+
+def _call_generator(gen, cases, settings):
+    made = gen.generate(cases, settings)
+    if not isinstance(made, (list, tuple)) or len(made) != len(cases):
+        n = len(made) if isinstance(made, (list, tuple)) else type(made).__name__
+        raise RuntimeError(f"generator {gen.name!r} returned {n} results for {len(cases)} cases")
+    return list(made)
+
+
+def check_video(video: Any, case: Case) -> Video:
+    """Coerce a generator result to a valid ``Video`` for ``case`` or raise with the reason."""
+    if isinstance(video, Exception):
+        raise video
+    if not isinstance(video, Video):
+        video = Video.from_array(video, case.fps, source=f"generator output for {case.case_id}")
+    if case.truth is not None:
+        want = (case.num_frames, case.height, case.width)
+        got = video.frames.shape[:3]
+        if tuple(got) != want:
+            raise UserError(f"generator returned frames {tuple(got)} (T, H, W); this probe case needs {want}")
+    return video
+
+
+def _score_and_store(case, raw, gen_seconds, metrics, store, run_id, cache_dir):
+    item = {"case_id": case.case_id, "seed": case.seed, "suite": case.suite, "grp": case.group,
+            "split": case.split, "prompt": case.prompt, "gen_seconds": gen_seconds}
+    try:
+        video = check_video(raw, case)
+    except Exception as exc:
+        store.write_item(run_id, {**item, "status": "failed", "error": _reason(exc)})
+        return
+    path = _cache_path(cache_dir, case)
+    if not path.exists():
+        write_cache(video, path)
+    t0 = time.perf_counter()
+    scores, skips, features = score_video(video, case, metrics)
+    store.write_item(run_id, {**item, "status": "ok", "video_path": str(path),
+                              "metric_seconds": time.perf_counter() - t0}, scores, skips, features)
+
+
+def score_video(video: Video, case: Case, metrics: list[Metric]):
+    """All metrics on one video, sharing one ``VideoContext`` (flow computed once).
+    Returns ``(score rows, {metric: skip reason}, {metric: feature vector})``."""
+    ctx = VideoContext(video, case)
+    scores, skips, features = [], {}, {}
+    for m in metrics:
+        reason = m.applies_to(case)
+        if reason:
+            skips[m.name] = reason
+            continue
+        try:
+            if isinstance(m, SetMetric):
+                features[m.name] = m.features(video, case, ctx)
+                continue
+            result = m.compute(video, case, ctx)
+        except MetricSkipped as exc:
+            skips[m.name] = str(exc) or "not applicable"
+            continue
+        except Exception as exc:  # a metric bug must not sink the item or the run
+            skips[m.name] = f"error: {_reason(exc)}"
+            continue
+        scores.extend(score_rows(m, result))
+    return scores, skips, features
+
+
+def score_rows(metric: Metric, result: dict) -> list[dict]:
+    declared = {o.name: o for o in metric.outputs}
+    rows = []
+    for key, value in result.items():
+        out = declared.get(key)
+        if out is None:
+            raise RuntimeError(f"metric {metric.name} returned undeclared output {key!r}")
+        s = as_score(value)
+        rows.append({"metric": key, "value": s.value, "units": out.units,
+                     "higher_is_better": out.higher_is_better, "source": metric.name, "timeline": s.timeline})
+    return rows
+
+
+def _run_set_metrics(set_metrics: list[SetMetric], cases, store: Store, run_id: str) -> None:
+    import numpy as np
+
+    for m in set_metrics:
+        feats = store.features(run_id, m.name)
+        try:
+            if len(feats) < 2:
+                raise MetricSkipped(f"needs at least 2 videos, got {len(feats)}")
+            reference = m.reference_features(cases)
+            if reference is None:
+                raise MetricSkipped("no reference set (probe ground truth or a folder of real videos)")
+            result = m.compute_set(np.stack([feats[k] for k in sorted(feats)]), reference)
+            store.write_set_scores(run_id, score_rows(m, result))
+        except Exception as exc:
+            store.write_set_scores(run_id, [], skips={m.name: _reason(exc)})
+
+
+def _wait_for_other_ranks(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, UserError) else f"{type(exc).__name__}: {text}"

@@ -1,0 +1,101 @@
+"""``command``: run an external program once per case.
+
+The program is an argv list (a JSON array in ``--set argv=...``), never a shell
+string, so prompts cannot inject shell syntax. Placeholders in any argv element are
+replaced: ``{prompt}``, ``{case_id}``, ``{seed}``, ``{num_frames}``, ``{height}``,
+``{width}``, ``{fps}``, ``{out}`` (where the program must write its video; the
+extension comes from the ``ext`` setting), ``{cond}`` (an ``.npz`` with the
+conditioning frames under ``frames``, or an empty string) and ``{case_json}`` (a
+JSON file with all of the above). On failure or timeout the item fails with the
+tail of the program's stderr; the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from vbench_lite.errors import GeneratorError, UserError
+from vbench_lite.generators.base import Capabilities, Generator
+from vbench_lite.io import read_video
+
+STDERR_TAIL = 400  # characters of stderr kept in the failure reason
+
+
+class CommandGenerator(Generator):
+    name = "command"
+    settings = {"argv": "", "timeout": 600.0, "ext": ".mp4", "height": 0, "width": 0, "frames": 0,
+                "cond_frames": 0}
+
+    def capabilities_for(self, settings):
+        res = (settings["height"], settings["width"]) if settings["height"] and settings["width"] else None
+        return Capabilities(text=True, cond_frames=settings["cond_frames"], resolution=res,
+                            num_frames=settings["frames"] or None, max_batch=1)
+
+    def fingerprint(self, settings):
+        return json.dumps(parse_argv(settings["argv"]))
+
+    def generate(self, cases, settings):
+        argv = parse_argv(settings["argv"])
+        return [self._one(argv, case, settings) for case in cases]
+
+    def _one(self, argv, case, settings):
+        with tempfile.TemporaryDirectory(prefix="vbench-cmd-") as tmp:
+            tmp = Path(tmp)
+            out = tmp / f"{case.case_id}{settings['ext']}"
+            cond = ""
+            if case.cond_frames is not None:
+                cond = str(tmp / "cond.npz")
+                np.savez(cond, frames=case.cond_frames)
+            fields = {
+                "prompt": case.prompt, "case_id": case.case_id, "seed": str(case.seed),
+                "num_frames": str(case.num_frames), "height": str(case.height), "width": str(case.width),
+                "fps": str(case.fps), "out": str(out), "cond": cond,
+            }
+            case_json = tmp / "case.json"
+            case_json.write_text(json.dumps(fields), encoding="utf-8")
+            fields["case_json"] = str(case_json)
+            args = [_fill(a, fields) for a in argv]
+            try:
+                proc = subprocess.run(args, capture_output=True, text=True, timeout=settings["timeout"],
+                                      stdin=subprocess.DEVNULL)
+            except FileNotFoundError:
+                return GeneratorError(f"command not found: {args[0]!r}")
+            except subprocess.TimeoutExpired:
+                return GeneratorError(f"command timed out after {settings['timeout']:g} s on case {case.case_id}")
+            if proc.returncode != 0:
+                tail = " ".join(proc.stderr.strip().splitlines()[-3:])[-STDERR_TAIL:]
+                return GeneratorError(f"command exited {proc.returncode} on case {case.case_id}: {tail or '(no stderr)'}")
+            if not out.exists():
+                return GeneratorError(f"command finished but wrote no video to {{out}} for case {case.case_id}")
+            try:
+                return read_video(out, fps=case.fps)
+            except UserError as exc:
+                return exc
+
+
+def parse_argv(value) -> list[str]:
+    """``argv`` setting: a JSON array of strings (or a list already)."""
+    if isinstance(value, list):
+        argv = value
+    else:
+        try:
+            argv = json.loads(value) if value else None
+        except json.JSONDecodeError:
+            argv = None
+    if not argv or not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+        raise UserError(
+            "generator 'command' needs --set argv='[\"prog\", \"--prompt\", \"{prompt}\", \"--out\", \"{out}\"]' "
+            "(a JSON list of strings; no shell string)"
+        )
+    return argv
+
+
+def _fill(arg: str, fields: dict[str, str]) -> str:
+    for key, value in fields.items():
+        arg = arg.replace("{" + key + "}", value)
+    return arg

@@ -1,0 +1,110 @@
+"""``folder``: videos made elsewhere, mapped to the cases of a suite.
+
+Mapping, in order: a manifest (CSV with columns ``case_id,path[,seed]`` or JSON, a list
+of such objects or a ``{case_id: path}`` dict; relative paths are relative to the
+manifest), else file names: ``<case_id>__s<seed>.<ext>``, then ``<case_id>.<ext>``
+(any seed), where a folder ``<case_id>/`` of frames also counts. A case with no file
+fails alone with a clear reason; files that match no case are listed as a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from vbench_lite.errors import GeneratorError, UserError
+from vbench_lite.generators.base import Capabilities, Generator
+from vbench_lite.io import read_video, is_video_path
+
+
+class FolderGenerator(Generator):
+    name = "folder"
+    settings = {"root": "", "manifest": "", "fps": 0.0, "height": 0, "width": 0, "frames": 0}
+
+    def __init__(self):
+        super().__init__()
+        self._index: dict[str, Path] | None = None
+        self._index_key: tuple | None = None
+
+    def capabilities_for(self, settings: dict[str, Any]) -> Capabilities:
+        res = (settings["height"], settings["width"]) if settings["height"] and settings["width"] else None
+        return Capabilities(text=True, cond_frames=0, resolution=res, num_frames=settings["frames"] or None,
+                            max_batch=8)
+
+    def _build_index(self, settings: dict[str, Any]) -> dict[str, Path]:
+        key = (settings["root"], settings["manifest"])
+        if self._index is not None and self._index_key == key:
+            return self._index
+        if settings["manifest"]:
+            index = read_manifest(Path(settings["manifest"]))
+        else:
+            if not settings["root"]:
+                raise UserError("generator 'folder' needs --set root=DIR (or --set manifest=FILE)")
+            root = Path(settings["root"])
+            if not root.is_dir():
+                raise UserError(f"folder generator: {root} is not a directory")
+            index = {}
+            for p in sorted(root.iterdir()):
+                if p.name.startswith(".") or not is_video_path(p):
+                    continue
+                index[p.stem if p.is_file() else p.name] = p
+        self._index, self._index_key = index, key
+        return index
+
+    def generate(self, cases, settings):
+        index = self._build_index(settings)
+        out = []
+        for case in cases:
+            keys = (f"{case.case_id}__s{case.seed}", case.case_id)
+            key = next((k for k in keys if k in index), None)
+            if key is None:
+                out.append(GeneratorError(
+                    f"no video for case {case.case_id} (seed {case.seed}): expected "
+                    f"{keys[0]}.<ext> or {keys[1]}.<ext> in the folder or a manifest row"))
+                continue
+            path = index[key]
+            if not path.exists():
+                out.append(GeneratorError(f"case {case.case_id}: manifest names {path}, which does not exist"))
+                continue
+            try:
+                out.append(read_video(path, fps=settings["fps"] or None))
+            except UserError as exc:
+                out.append(exc)
+        return out
+
+    def finish(self, cases) -> None:
+        """Called by the runner after all cases: report files that matched no case."""
+        if self._index is None:
+            return
+        wanted = {c.case_id for c in cases} | {f"{c.case_id}__s{c.seed}" for c in cases}
+        extra = sorted(k for k in self._index if k not in wanted)
+        if extra:
+            shown = ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else "")
+            self.warnings.append(f"{len(extra)} video file(s) matched no case and were ignored: {shown}")
+
+
+def read_manifest(path: Path) -> dict[str, Path]:
+    """``{case_id or case_id__s<seed>: path}`` from a CSV or JSON manifest."""
+    if not path.is_file():
+        raise UserError(f"manifest {path} does not exist")
+    base = path.parent
+    rows: list[dict[str, Any]]
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rows = [{"case_id": k, "path": v} for k, v in data.items()] if isinstance(data, dict) else data
+        else:
+            with path.open(newline="", encoding="utf-8") as fh:
+                rows = list(csv.DictReader(fh))
+    except (json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"manifest {path} cannot be parsed: {exc}") from None
+    index: dict[str, Path] = {}
+    for i, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or not row.get("case_id") or not row.get("path"):
+            raise UserError(f"manifest {path}, row {i}: needs 'case_id' and 'path'")
+        key = row["case_id"] + (f"__s{int(row['seed'])}" if str(row.get("seed", "")).strip() else "")
+        p = Path(row["path"])
+        index[key] = p if p.is_absolute() else base / p
+    return index
