@@ -1,0 +1,167 @@
+"""Reading the results store into pandas frames for reports.
+
+Reports are built against the store schema (``vbench_lite.store``, schema v1), never
+against metric code: everything a table or plot needs -- units, direction, set-level
+rows, skip reasons, provenance -- comes from the rows. Frames are read with one SQL
+query each (``pandas.read_sql``) so a store of 10,000 items loads in well under a
+second; timelines (per-frame curves) are decoded only for the metrics a plot asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vbench_lite.errors import UserError
+from vbench_lite.store import SET_CASE_ID, Store, blob_to_timeline
+
+FLOOR_ROLE = "floor"  # provenance["role"] of the simulator-oracle runs scored on probe suites
+
+
+@dataclass
+class RunData:
+    """One run as frames.
+
+    ``items``: case_id, seed, suite, grp, split, prompt, status, error, video_path,
+    gen_seconds, metric_seconds. ``scores``: case_id, seed, metric, value (NaN when not
+    finite), units, higher_is_better (1/0, or NaN when the run declares no direction),
+    source, plus the item's suite/grp/split (empty for set-level rows).
+    ``skips``: case_id, seed, metric, reason.
+    """
+
+    run: dict[str, Any]
+    items: pd.DataFrame
+    scores: pd.DataFrame
+    skips: pd.DataFrame
+
+    @property
+    def run_id(self) -> str:
+        return self.run["run_id"]
+
+    @property
+    def label(self) -> str:
+        return self.run.get("name") or self.run_id
+
+
+def open_store(path) -> Store:
+    """Open an existing store read-only (a clear error when it does not exist)."""
+    return Store(path, readonly=True)
+
+
+def is_floor(run: dict) -> bool:
+    return (run.get("provenance") or {}).get("role") == FLOOR_ROLE
+
+
+def resolve_run(store: Store, ref: str, *, exclude: set[str] | None = None) -> dict:
+    """A run by id, id prefix, name or ``latest``. ``latest`` means the newest run
+    that is not a floor run and not in ``exclude`` (so ``check --baseline latest``
+    never picks the candidate itself or the simulator oracle)."""
+    if ref != "latest":
+        return store.run(ref)
+    exclude = exclude or set()
+    runs = [r for r in store.runs() if not is_floor(r) and r["run_id"] not in exclude]
+    if not runs:
+        raise UserError(f"no runs in {store.path} to use as 'latest'; run `vbench-lite run` first")
+    return runs[-1]  # Store.runs() is ordered by creation time
+
+
+def _directions(run: dict) -> dict[str, float]:
+    """Output name -> 1.0/0.0, or NaN where the run's metric declares no direction
+    (e.g. amount of motion: neither more nor less is 'better'). The scores table
+    stores a 0/1 for every row, so the run's metric declaration decides None."""
+    out: dict[str, float] = {}
+    for decl in (run.get("metrics") or {}).values():
+        for o in (decl or {}).get("outputs", []) or []:
+            if isinstance(o, dict) and "name" in o and o.get("higher_is_better", 0) is None:
+                out[o["name"]] = np.nan
+    return out
+
+
+def load_run(store: Store, ref: str | dict) -> RunData:
+    """All rows of one run (without timelines)."""
+    run = ref if isinstance(ref, dict) else store.run(ref)
+    rid = (run["run_id"],)
+    items = pd.read_sql(
+        "SELECT case_id, seed, suite, grp, split, prompt, status, error, video_path, gen_seconds,"
+        " metric_seconds FROM items WHERE run_id=? ORDER BY case_id, seed", store.conn, params=rid)
+    scores = pd.read_sql(
+        "SELECT s.case_id, s.seed, s.metric, s.value, s.units, s.higher_is_better, s.source,"
+        " i.suite, i.grp, i.split FROM scores s LEFT JOIN items i"
+        " ON i.run_id=s.run_id AND i.case_id=s.case_id AND i.seed=s.seed"
+        " WHERE s.run_id=?", store.conn, params=rid)
+    skips = pd.read_sql("SELECT case_id, seed, metric, reason FROM item_skips WHERE run_id=?",
+                        store.conn, params=rid)
+    scores["value"] = pd.to_numeric(scores["value"], errors="coerce").astype(float)
+    scores["higher_is_better"] = scores["higher_is_better"].astype(float)
+    undirected = [m for m, v in _directions(run).items() if np.isnan(v)]
+    scores.loc[scores["metric"].isin(undirected), "higher_is_better"] = np.nan
+    for col in ("suite", "grp", "split", "units", "source"):
+        scores[col] = scores[col].fillna("")
+    items["split"] = items["split"].fillna("")
+    return RunData(run=run, items=items, scores=scores, skips=skips)
+
+
+def metric_info(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per output name: units, higher_is_better, source, set_level (bool).
+    Taken from the rows, never guessed from the name."""
+    if scores.empty:
+        return pd.DataFrame(columns=["units", "higher_is_better", "source", "set_level"])
+    g = scores.groupby("metric", sort=True)
+    info = g.agg(units=("units", "first"), higher_is_better=("higher_is_better", "first"),
+                 source=("source", "first"))
+    info["set_level"] = g["case_id"].agg(lambda s: bool((s == SET_CASE_ID).all()))
+    return info
+
+
+def direction_word(hib: float) -> str:
+    """'higher' / 'lower' is better, or '-' when the metric declares no direction."""
+    if hib is None or (isinstance(hib, float) and np.isnan(hib)):
+        return "-"
+    return "higher" if hib else "lower"
+
+
+def load_timelines(store: Store, run_id: str, metric: str, *, limit: int | None = None) -> pd.DataFrame:
+    """case_id, seed, value, timeline (float32 array) of one output in one run;
+    rows without a timeline are dropped. ``limit`` caps the rows read (worst first
+    is the caller's business: order is by case_id, seed)."""
+    sql = ("SELECT case_id, seed, value, timeline FROM scores WHERE run_id=? AND metric=?"
+           " AND timeline IS NOT NULL ORDER BY case_id, seed")
+    params: tuple = (run_id, metric)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params += (int(limit),)
+    df = pd.read_sql(sql, store.conn, params=params)
+    df["timeline"] = [blob_to_timeline(b) for b in df["timeline"]]
+    return df
+
+
+def floor_scores(store: Store, data: RunData) -> pd.DataFrame:
+    """Simulator-floor scores matched to this run's items by (suite, case_id).
+
+    Returns case_id, suite, metric, floor (mean over the floor run's seeds). When
+    several floor runs cover a case, the newest wins. Empty when there is no floor
+    run or ``data`` is itself a floor run.
+    """
+    cols = ["suite", "case_id", "metric", "floor"]
+    if is_floor(data.run):
+        return pd.DataFrame(columns=cols)
+    floor_ids = [r["run_id"] for r in store.runs() if is_floor(r)]
+    if not floor_ids:
+        return pd.DataFrame(columns=cols)
+    marks = ",".join("?" * len(floor_ids))
+    df = pd.read_sql(
+        "SELECT r.created, i.suite, s.case_id, s.metric, s.value FROM scores s"
+        " JOIN items i ON i.run_id=s.run_id AND i.case_id=s.case_id AND i.seed=s.seed"
+        f" JOIN runs r ON r.run_id=s.run_id WHERE s.run_id IN ({marks})", store.conn, params=floor_ids)
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
+    newest = df.groupby(["suite", "case_id", "metric"])["created"].transform("max")
+    df = df[df["created"] == newest]
+    wanted = data.items[["suite", "case_id"]].drop_duplicates()
+    df = df.merge(wanted, on=["suite", "case_id"], how="inner")
+    out = df.groupby(["suite", "case_id", "metric"], as_index=False)["value"].mean()
+    return out.rename(columns={"value": "floor"})[cols]

@@ -1,0 +1,121 @@
+"""A results store with known values, for tests, benchmarks and demos of reports.
+
+Each case has a fixed "true" level per metric (shared by every run, as real cases
+are: some prompts are simply harder), each run adds its own ``shift`` per metric and
+independent Gaussian ``noise`` per item. So a pair of runs with equal shifts is
+"equal but noisy", and a shift in one metric is a planted regression of known size.
+Written only through the public ``Store`` API, exactly as the runner writes.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vbench_lite.store import Store
+
+# output -> (units, higher_is_better (None: no direction), typical level, case spread, source)
+METRICS = {
+    "warping_error": ("mean abs RGB/255", False, 0.05, 0.01, "warping_error"),
+    "flicker": ("mean abs RGB/255", False, 0.03, 0.006, "flicker"),
+    "motion_px": ("px/frame", None, 2.0, 0.5, "motion"),
+    "clip_text_score": ("cosine", True, 0.30, 0.03, "clip_text_score"),
+    "identity_drift": ("cosine distance", False, 0.10, 0.02, "identity_drift"),
+}
+PHYSICS = {"velocity_error": ("px/frame", False, 0.8, 0.2, "velocity_error")}
+SET_METRICS = {"fvd": ("FVD", False, 300.0, 0.0, "fvd")}
+
+
+@dataclass
+class SyntheticRun:
+    """One run to write. ``shift``: output -> added to every item; ``noise``: item
+    noise std as a fraction of the metric's level; ``fail``: fraction of items failed;
+    ``seam_at``: frame index of a spike in every warping-error timeline (a window seam)."""
+
+    name: str
+    generator: str = "toy"
+    settings: dict = field(default_factory=dict)
+    shift: dict = field(default_factory=dict)
+    noise: float = 0.05
+    fail: float = 0.0
+    seed: int = 0
+    seam_at: int | None = None
+    sweep: str | None = None
+    role: str = "candidate"
+
+
+def _case_levels(n: int, name: str, level: float, spread: float) -> np.ndarray:
+    """Per-case true values, the same in every run (seeded by the metric name)."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    return level + spread * rng.standard_normal(n)  # (n,)
+
+
+def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: int = 20,
+              seeds: tuple[int, ...] = (0, 1), num_frames: int = 16, floor: bool = False) -> str:
+    """Write one run; returns its run_id. ``floor=True`` writes a simulator-oracle run
+    (probe items only, provenance role "floor", tiny errors)."""
+    rng = np.random.default_rng(spec.seed)
+    run_id = f"{spec.name}-{spec.seed}"
+    metrics = {src: {"version": "1", "backbone": None, "group": "synthetic",
+                     "outputs": [{"name": name, "units": u, "higher_is_better": hib}]}
+               for name, (u, hib, _, _, src) in {**METRICS, **PHYSICS, **SET_METRICS}.items()}
+    store.begin_run(run_id, name=spec.name, generator="simulator" if floor else spec.generator,
+                    settings=spec.settings, suites=["probes_basic"] if floor else ["prompts_basic", "probes_basic"],
+                    seeds=list(seeds), metrics=metrics,
+                    skipped_metrics={} if floor else {"clip_frame_consistency": "backbone CLIP not found"},
+                    provenance={"package_version": "0.1.0", "git_rev": "synthetic", "host": "test",
+                                "role": "floor" if floor else spec.role}, sweep=spec.sweep)
+    cases = [] if floor else [("prompts_basic", f"prompt-{i:04d}", "", i) for i in range(n_prompt)]
+    cases += [("probes_basic", f"probe-{i:04d}", "id" if i % 2 == 0 else "ood", i) for i in range(n_probe)]
+    levels = {name: _case_levels(max(n_prompt, n_probe), name, lv, sp)
+              for name, (_, _, lv, sp, _) in {**METRICS, **PHYSICS}.items()}
+    for suite, case_id, split, idx in cases:
+        for seed in seeds:
+            item = {"case_id": case_id, "seed": seed, "suite": suite, "grp": suite.split("_")[0],
+                    "split": split, "prompt": f"a <b>test</b> & prompt {idx}", "video_path": None,
+                    "gen_seconds": 0.1, "metric_seconds": 0.05}
+            if rng.random() < spec.fail:
+                store.write_item(run_id, {**item, "status": "failed", "error": "CUDA out of memory"})
+                continue
+            table = PHYSICS if suite == "probes_basic" else METRICS
+            scores, skips = [], {}
+            for name, (units, hib, level, _, src) in table.items():
+                base = 0.02 * level if floor else levels[name][idx]
+                value = base + spec.shift.get(name, 0.0) + spec.noise * level * rng.standard_normal()
+                scores.append({"metric": name, "value": value, "units": units, "higher_is_better": hib,
+                               "source": src, "timeline": _timeline(name, value, num_frames, spec, rng)})
+            if suite == "prompts_basic" and idx % 10 == 0:
+                skips["clip_text_score"] = "prompt is empty"
+                scores = [s for s in scores if s["metric"] != "clip_text_score"]
+            store.write_item(run_id, {**item, "status": "ok", "error": None}, scores, skips)
+    if not floor:
+        fvd = SET_METRICS["fvd"]
+        store.write_set_scores(run_id, [{"metric": "fvd", "value": fvd[2] + spec.shift.get("fvd", 0.0),
+                                         "units": fvd[0], "higher_is_better": fvd[1], "source": fvd[4]}])
+    store.finish_run(run_id, "finished", {"total_s": 1.0})
+    return run_id
+
+
+def _timeline(name: str, value: float, t: int, spec: SyntheticRun, rng) -> np.ndarray | None:
+    if name == "warping_error":  # per frame pair, mean equals the value
+        tl = value * (1 + 0.1 * rng.standard_normal(t - 1))  # (T-1,)
+        if spec.seam_at is not None:
+            tl[spec.seam_at] += 10 * abs(value)
+        return tl - tl.mean() + value
+    if name == "identity_drift":  # d(t) grows from 0 to about 2x the mean
+        return np.linspace(0, 2 * value, t)  # (T,)
+    return None
+
+
+def build_store(path: str | Path, runs: list[SyntheticRun], *, floor: bool = True, **kw) -> list[str]:
+    """A new store at ``path`` with a floor run (optional) and ``runs``; run ids."""
+    with Store(path) as store:
+        ids = []
+        if floor:
+            write_run(store, SyntheticRun(name="floor", noise=0.01, seed=99), floor=True, **kw)
+        for spec in runs:
+            ids.append(write_run(store, spec, **kw))
+    return ids

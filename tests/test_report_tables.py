@@ -1,0 +1,91 @@
+"""Tables built from a store with known values."""
+
+import numpy as np
+import pytest
+
+from vbench_lite.reports import data, tables
+from vbench_lite.reports.stats import mean_ci, paired_diff
+from vbench_lite.reports.synthetic import SyntheticRun, build_store
+from vbench_lite.store import Store
+
+
+def _write(store, run_id, values, *, metric="warping_error", hib=False, split="", suite="s"):
+    store.begin_run(run_id, name=run_id, generator="toy", settings={}, suites=[suite], seeds=[0],
+                    metrics={metric: {"version": "1", "outputs": [{"name": metric, "units": "px",
+                                                                   "higher_is_better": hib}]}},
+                    skipped_metrics={"fvd": "backbone I3D not found"}, provenance={"role": "candidate"})
+    for i, v in enumerate(values):
+        store.write_item(run_id, {"case_id": f"c{i}", "seed": 0, "suite": suite, "split": split,
+                                  "status": "ok"},
+                         [{"metric": metric, "value": v, "units": "px", "higher_is_better": hib,
+                           "source": metric}])
+    store.finish_run(run_id, "finished")
+
+
+def test_summary_known_values(tmp_path):
+    with Store(tmp_path / "r.sqlite") as st:
+        _write(st, "r1", [1.0, 2.0, 3.0, 6.0, float("nan")])
+        t = tables.summary_table(data.load_run(st, "r1"))
+    row = t.set_index("metric").loc["warping_error"]
+    assert row["n"] == 4 and row["mean"] == pytest.approx(3.0)
+    assert 1.0 <= row["ci_low"] < 3.0 < row["ci_high"] <= 6.0
+    assert row["units"] == "px" and row["direction"] == "lower"
+
+
+def test_degenerate_samples_do_not_crash():
+    one = mean_ci([2.5])
+    assert one.mean == 2.5 and np.isnan(one.low) and "n=1" in one.note
+    const = mean_ci([4.0] * 10)
+    assert const.mean == 4.0 and np.isnan(const.high) and "equal" in const.note
+    assert mean_ci([]).n == 0
+    shift = paired_diff([1.0, 2.0, 3.0], [1.5, 2.5, 3.5])
+    assert (shift.low, shift.high) == (0.5, 0.5)
+
+
+def test_ci_narrows_with_n_and_covers_truth():
+    rng = np.random.default_rng(0)
+    small = mean_ci(rng.normal(1.0, 1.0, 30))
+    big = mean_ci(rng.normal(1.0, 1.0, 3000))  # percentile path (n > BCA_MAX_N)
+    assert big.high - big.low < (small.high - small.low) / 4
+    assert big.low < 1.0 < big.high
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("st") / "r.sqlite"
+    build_store(path, [SyntheticRun("a", seed=1, fail=0.1)])
+    with data.open_store(path) as st:
+        yield st
+
+
+def test_summary_directions_and_set_level(store):
+    t = tables.summary_table(data.load_run(store, "a")).set_index("metric")
+    assert t.loc["motion_px", "direction"] == "-"  # declared None: no direction
+    assert t.loc["clip_text_score", "direction"] == "higher"
+    assert t.loc["fvd", "n"] == 1 and "set-level" in t.loc["fvd", "note"]
+    assert t.loc["warping_error", "mean"] == pytest.approx(0.05, rel=0.1)
+
+
+def test_physics_split_with_floor(store):
+    d = data.load_run(store, "a")
+    phys = tables.physics_table(d, data.floor_scores(store, d))
+    assert set(phys["split"]) == {"id", "ood"}
+    assert (phys["floor"] < phys["ci_low"]).all()  # floor (2 % of level) far below the generator
+    assert (phys["floor_n"] == 10).all()  # 20 probe cases, half ID, matched by (suite, case_id)
+
+
+def test_failures_and_skips(store):
+    d = data.load_run(store, "a")
+    f = tables.failures_table(d)
+    assert len(f) > 0 and (f["error"] == "CUDA out of memory").all()
+    s = tables.skips_table(d).set_index("metric")
+    assert s.loc["clip_frame_consistency", "scope"] == "run"
+    assert "backbone" in s.loc["clip_frame_consistency", "reason"]
+    assert s.loc["clip_text_score", "reason"] == "prompt is empty"
+
+
+def test_across_runs_wide(store):
+    long = tables.across_runs([data.load_run(store, "a"), data.load_run(store, "floor")])
+    wide = tables.across_runs_wide(long)
+    assert list(wide.columns[:3]) == ["metric", "units", "direction"]
+    assert {"a", "floor"} <= set(wide.columns)
