@@ -1,0 +1,113 @@
+"""``eval``: turn paths on disk into cases and an in-memory generator that reads them.
+
+A video file is one video; a folder holding image frames is one video; any other
+folder is a folder of videos (each file or frame folder inside it is one). Case ids
+come from file names (made safe for file names, made unique). An optional prompts
+manifest (CSV ``name,prompt`` or JSON ``{name: prompt}``; ``name`` is a file name,
+stem or case id) adds prompts for text metrics.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from vbench_lite.case import Case, check_prompt
+from vbench_lite.errors import UserError
+from vbench_lite.generators.base import Capabilities, Generator
+from vbench_lite.io import IMAGE_EXTS, is_video_path, read_video
+from vbench_lite.runners.plan import RunSpec
+
+
+class FilesGenerator(Generator):
+    """Reads the file mapped to each case; a bad file fails its item alone."""
+
+    name = "files"
+    settings = {"fps": 0.0}
+
+    def __init__(self, paths: dict[str, Path]):
+        super().__init__()
+        self.paths = paths
+
+    @property
+    def capabilities(self):
+        return Capabilities(text=True, max_batch=4)
+
+    def fingerprint(self, settings):
+        h = hashlib.sha256()
+        for cid, p in sorted(self.paths.items()):
+            st = p.stat() if p.exists() else None
+            h.update(f"{cid}|{p.resolve()}|{st and st.st_size}|{st and st.st_mtime_ns}".encode())
+        return h.hexdigest()[:16]
+
+    def generate(self, cases, settings):
+        out = []
+        for c in cases:
+            try:
+                out.append(read_video(self.paths[c.case_id], fps=settings["fps"] or None))
+            except UserError as exc:
+                out.append(exc)
+        return out
+
+
+def collect_videos(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for p in paths:
+        if not p.exists():
+            raise UserError(f"{p}: no such file or folder")
+        if p.is_dir() and not any(q.suffix.lower() in IMAGE_EXTS for q in p.iterdir()):
+            inner = sorted(q for q in p.iterdir() if not q.name.startswith(".") and is_video_path(q))
+            if not inner:
+                raise UserError(f"{p}: folder has no videos or frames")
+            found.extend(inner)
+        else:
+            found.append(p)  # a file (even with a wrong extension: reading it gives the error)
+    return found
+
+
+def _case_id(path: Path, taken: set[str]) -> str:
+    stem = path.stem if path.is_file() else path.name
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:100] or "video"
+    if not base[0].isalnum():
+        base = "v" + base
+    cid, n = base, 1
+    while cid in taken:
+        n += 1
+        cid = f"{base}-{n}"
+    taken.add(cid)
+    return cid
+
+
+def read_prompts(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        raise UserError(f"prompts manifest {path} does not exist")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise UserError(f"prompts manifest {path}: expected a JSON object {{name: prompt}}")
+            return {str(k): str(v) for k, v in data.items()}
+        with path.open(newline="", encoding="utf-8") as fh:
+            return {row["name"]: row["prompt"] for row in csv.DictReader(fh) if row.get("name")}
+    except (json.JSONDecodeError, KeyError, UnicodeDecodeError) as exc:
+        raise UserError(f"prompts manifest {path} cannot be parsed ({exc}); use CSV columns name,prompt") from None
+
+
+def eval_spec_and_generator(paths, *, prompts=None, fps=0.0, metrics=None, name=""):
+    files = collect_videos([Path(p) for p in paths])
+    prompt_map = read_prompts(prompts) if prompts else {}
+    taken: set[str] = set()
+    mapping, cases = {}, []
+    for f in files:
+        cid = _case_id(f, taken)
+        prompt = prompt_map.get(f.name) or prompt_map.get(f.stem) or prompt_map.get(cid) or ""
+        check_prompt(prompt)
+        mapping[cid] = f
+        cases.append(Case(case_id=cid, suite="eval", prompt=prompt, fps=fps or 10.0))
+    gen = FilesGenerator(mapping)
+    spec = RunSpec(generator="files", settings={"fps": fps}, suites=["eval"], seeds=[0], metrics=metrics,
+                   name=name or f"eval-{gen.fingerprint({})[:6]}")
+    return spec, gen, cases

@@ -1,0 +1,74 @@
+"""``vbench-lite list``: generators, suites, metrics (with backbones and availability)."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("list", help="list generators, suites and metrics",
+                       description="List generators, suites, metrics and backbones, and whether each "
+                       "can run on this machine.")
+    p.add_argument("what", nargs="?", choices=("all", "generators", "suites", "metrics", "backbones"),
+                   default="all")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_list)
+
+
+def _generators():
+    from vbench_lite.generators import GENERATORS
+
+    out = []
+    for name in GENERATORS.names():
+        try:
+            cls = GENERATORS.get(name)
+            out.append({"name": name, "available": True, "settings": dict(cls.settings)})
+        except Exception as exc:  # an optional backend that does not import here
+            out.append({"name": name, "available": False, "reason": str(exc).splitlines()[0][:120]})
+    return out
+
+
+def _suites():
+    from vbench_lite.case import SUITES
+
+    return [{"name": n} for n in SUITES.names()]
+
+
+def _metrics():
+    from vbench_lite.metrics import METRICS
+
+    out = []
+    for name in METRICS.names():
+        try:
+            m = METRICS.get(name)()
+        except Exception as exc:
+            out.append({"name": name, "available": False, "reason": str(exc).splitlines()[0][:120]})
+            continue
+        reason = m.unavailable_reason()
+        out.append({"name": name, "group": m.group, "backbone": m.backbone, "available": reason is None,
+                    "reason": reason, "outputs": [o.name for o in m.outputs]})
+    return out
+
+
+def _backbones():
+    try:
+        from vbench_lite.weights import BACKBONES, availability
+    except ImportError:
+        return []
+    return [{"name": b, "available": availability(b) is None, "reason": availability(b)} for b in BACKBONES]
+
+
+def cmd_list(args) -> int:
+    sections = {"generators": _generators, "suites": _suites, "metrics": _metrics, "backbones": _backbones}
+    chosen = list(sections) if args.what == "all" else [args.what]
+    data = {k: sections[k]() for k in chosen}
+    if args.format == "json":
+        print(json.dumps(data, indent=1, default=str))
+        return 0
+    for section, rows in data.items():
+        print(f"{section}:")
+        for r in rows:
+            state = "" if r.get("available", True) else f"  [unavailable: {r.get('reason')}]"
+            extra = f"  (backbone {r['backbone']})" if r.get("backbone") else ""
+            print(f"  {r['name']}{extra}{state}")
+    return 0

@@ -1,0 +1,177 @@
+"""``vbench-lite run`` (generate + score) and ``vbench-lite eval`` (score videos made elsewhere)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vbench_lite.errors import UserError
+
+SHIPPED_DIT = Path(__file__).resolve().parent.parent / "generators" / "weights" / "reference_dit.safetensors"
+
+
+def default_generator() -> str:
+    """The bundled reference DiT when its weights ship, else the simulator oracle."""
+    return "reference-dit" if SHIPPED_DIT.exists() else "simulator"
+
+
+def add_common_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics", help="comma-separated metric names (default: all available)")
+    p.add_argument("--name", default="", help="run name (part of the run's identity; e.g. a checkpoint tag)")
+    p.add_argument("--store", type=Path, help="results store (default: $VBENCH_LITE_STORE or "
+                   "./vbench_results/results.sqlite)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--fail-on-error", action="store_true", help="exit 1 if any item failed")
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-g", "--generator", default=None,
+                   help=f"generator name (default: {default_generator()}; see `vbench-lite list`)")
+    p.add_argument("-s", "--suite", action="append", help="suite name or prompt-suite TOML (repeatable; "
+                   "default: default)")
+    p.add_argument("--seeds", default="0", help="seeds, e.g. 0,1,2 or 0-4 (default: 0)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="generator setting (repeatable)")
+    p.add_argument("--sweep", action="append", metavar="KEY=V1,V2", help="sweep a setting (repeatable; grid)")
+    p.add_argument("--cache-dir", type=Path, help="lossless video cache (default: beside the store)")
+    p.add_argument("--no-floor", action="store_true", help="do not score the simulator oracle beside probe suites")
+    p.add_argument("--retry-failed", action="store_true", help="on resume, retry items that failed before")
+    p.add_argument("--no-report", action="store_true", help="do not write the HTML report at the end")
+    add_common_arguments(p)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="generate videos for suites and score them",
+                       description="Generate the cases of one or more suites with a generator, score every "
+                       "video, and store the results. Re-running the same command resumes.")
+    add_run_arguments(p)
+    p.set_defaults(func=cmd_run)
+
+    e = sub.add_parser("eval", help="score videos made elsewhere",
+                       description="Score video files, folders of frames (one video) or folders of videos.")
+    e.add_argument("paths", nargs="+", type=Path, help="video file(s), frame folder(s) or folder(s) of videos")
+    e.add_argument("--prompts", type=Path, help="CSV/JSON manifest mapping file names or case ids to prompts")
+    e.add_argument("--fps", type=float, default=0.0, help="override the frame rate")
+    add_common_arguments(e)
+    e.set_defaults(func=cmd_eval)
+
+
+def _metric_list(args) -> list[str] | None:
+    return [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+
+
+def run_from_args(args) -> list[str]:
+    """Execute the runs that ``args`` describe; return their run ids (for ``sweep``)."""
+    from vbench_lite.runners.plan import RunSpec, expand, parse_assignments, parse_seeds, parse_sweep
+
+    base = RunSpec(
+        generator=args.generator or default_generator(), settings=parse_assignments(args.set),
+        suites=args.suite or ["default"], seeds=parse_seeds(args.seeds), metrics=_metric_list(args),
+        name=args.name,
+    )
+    specs = expand(base, parse_sweep(args.sweep))
+    summaries = _execute_all(specs, args, floor=not args.no_floor)
+    args._summaries = summaries
+    return [s.run_id for s in summaries if not s.name.startswith("floor")]
+
+
+def _execute_all(specs, args, *, floor: bool):
+    from vbench_lite.runners.distributed import rank_and_world
+    from vbench_lite.runners.execute import execute
+    from vbench_lite.store import DEFAULT_STORE, Store
+
+    rank, world = rank_and_world()
+    store = Store(args.store or DEFAULT_STORE())
+    summaries = []
+    try:
+        for spec in specs:
+            summary = execute(spec, store, cache_dir=args.cache_dir, progress=not args.no_progress,
+                              rank=rank, world=world, retry_failed=getattr(args, "retry_failed", False))
+            summaries.append(summary)
+        if floor:
+            summaries += _floor_runs(specs, store, args, rank, world)
+    finally:
+        store.close()
+    return summaries
+
+
+def _floor_runs(specs, store, args, rank, world):
+    """Score the simulator oracle on the probe suites at the generator's render spec:
+    the parse floor every physics report shows. Cached after the first time."""
+    from vbench_lite.generators import create_generator
+    from vbench_lite.runners.execute import build_cases, execute
+    from vbench_lite.runners.plan import RunSpec
+
+    out, seen = [], set()
+    for spec in specs:
+        if spec.generator == "simulator":
+            continue
+        gen = create_generator(spec.generator)
+        render = gen.capabilities_for(gen.resolve_settings(spec.settings)).render_spec()
+        key = (tuple(spec.suites), tuple(spec.seeds), render)
+        if key in seen:
+            continue
+        seen.add(key)
+        cases, _ = build_cases(spec, render)
+        if not any(c.truth is not None for c in cases):
+            continue
+        floor = RunSpec(generator="simulator", suites=spec.suites, seeds=spec.seeds, metrics=spec.metrics,
+                        name=f"floor-{'+'.join(spec.suites)}-{render.height}x{render.width}", role="floor",
+                        render=render)
+        out.append(execute(floor, store, cache_dir=args.cache_dir, progress=not args.no_progress,
+                           rank=rank, world=world))
+    return out
+
+
+def cmd_run(args) -> int:
+    run_from_args(args)
+    return _finish(args)
+
+
+def cmd_eval(args) -> int:
+    from vbench_lite.runners.evaluate import eval_spec_and_generator
+    from vbench_lite.runners.execute import execute
+    from vbench_lite.store import DEFAULT_STORE, Store
+
+    spec, gen, cases = eval_spec_and_generator(args.paths, prompts=args.prompts, fps=args.fps,
+                                               metrics=_metric_list(args), name=args.name)
+    store = Store(args.store or DEFAULT_STORE())
+    try:
+        summary = execute(spec, store, generator=gen, cases=cases, progress=not args.no_progress)
+    finally:
+        store.close()
+    args._summaries = [summary]
+    args.no_report = True
+    return _finish(args)
+
+
+def _finish(args) -> int:
+    from vbench_lite.cli.output import print_summaries
+
+    summaries = args._summaries
+    report_path = None
+    if not getattr(args, "no_report", True) and summaries:
+        report_path = _write_report(args, summaries)
+    print_summaries(summaries, args.store, fmt=args.format, report_path=report_path)
+    if args.fail_on_error and any(s.failed for s in summaries):
+        return 1
+    return 0
+
+
+def _write_report(args, summaries):
+    """The HTML report of the main run(s), when the reports package provides it."""
+    try:
+        from vbench_lite.reports.html import write_report
+    except ImportError:
+        return None
+    from vbench_lite.store import DEFAULT_STORE
+
+    main = [s for s in summaries if not s.name.startswith("floor")] or summaries
+    store_path = args.store or DEFAULT_STORE()
+    out = Path(store_path).parent / "reports" / f"{main[0].name}.html"
+    try:
+        return write_report(store_path, [s.run_id for s in main], out)
+    except UserError as exc:
+        print(f"vbench-lite: report not written: {exc}", file=sys.stderr)
+        return None
