@@ -1,0 +1,73 @@
+"""Plots draw the right numbers: Pareto front, seam peak, floor, drift curves."""
+
+import numpy as np
+import pytest
+
+from vbench_lite.reports import data, plots, tables
+from vbench_lite.reports.synthetic import SyntheticRun, build_store
+
+
+def test_pareto_front_by_direction():
+    x = [1.0, 2.0, 3.0, 2.0]  # motion (more preferred)
+    y = [0.1, 0.2, 0.5, 0.3]  # error (less preferred): point 3 is dominated by point 1
+    assert plots.pareto_front(x, y).tolist() == [True, True, True, False]
+    # if more error were preferred, only the top-right point survives
+    assert plots.pareto_front(x, y, y_higher=True).tolist() == [False, False, True, False]
+
+
+def test_setting_labels_show_only_varying_keys():
+    runs = [{"run_id": "a", "settings": {"steps": 4, "cfg": 2}}, {"run_id": "b", "settings": {"steps": 8, "cfg": 2}}]
+    assert plots.setting_labels(runs) == ["steps=4", "steps=8"]
+    assert plots.setting_labels(runs[:1]) == ["a"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plots") / "r.sqlite"
+    sweep = [SyntheticRun(f"steps{s}", seed=s, settings={"steps": s}, sweep="sw1",
+                          shift={"motion_px": 0.3 * s, "warping_error": 0.004 * s - (0.01 if s == 4 else 0)})
+             for s in (1, 2, 4, 8)]
+    build_store(path, [*sweep, SyntheticRun("seam", seed=9, seam_at=7)])
+    with data.open_store(path) as st:
+        yield st
+
+
+def test_tradeoff_figure_marks_front(store, tmp_path):
+    runs = [data.load_run(store, f"steps{s}") for s in (1, 2, 4, 8)]
+    fig = plots.tradeoff_figure([tables.summary_table(d) for d in runs], plots.setting_labels([d.run for d in runs]))
+    pts = fig.vbench_data["warping_error"]
+    assert list(pts["label"]) == ["steps=1", "steps=2", "steps=4", "steps=8"]
+    # steps=4 has more motion than steps=2 and less warping error: steps=2 is dominated
+    assert pts.set_index("label")["pareto"].to_dict() == {"steps=1": True, "steps=2": False,
+                                                          "steps=4": True, "steps=8": True}
+    assert "flicker" in fig.vbench_data
+    png, svg = plots.save_figure(fig, tmp_path / "tradeoff")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in svg.read_bytes()[:500]
+
+
+def test_seam_is_visible_in_timeline(store):
+    seam = plots.timeline_figure(data.load_timelines(store, "seam-9", "warping_error"))
+    assert seam.vbench_data["peak"] == 7
+    mean = seam.vbench_data["mean"]
+    assert mean[7] > 3 * np.median(mean)
+    calm = plots.timeline_figure(data.load_timelines(store, "steps1-1", "warping_error"))
+    assert calm.vbench_data["mean"].max() < 1.5 * np.median(calm.vbench_data["mean"])
+
+
+def test_physics_and_drift_figures(store):
+    d = data.load_run(store, "seam")
+    phys = tables.physics_table(d, data.floor_scores(store, d))
+    fig = plots.physics_figure(phys)
+    assert fig is not None and set(fig.vbench_data["split"]) == {"id", "ood"}
+    assert fig.vbench_data["floor"].notna().all()
+    drift = plots.drift_figure({"seam": data.load_timelines(store, "seam-9", "identity_drift")})
+    curve = drift.vbench_data["seam"]
+    assert curve[0] == pytest.approx(0) and np.all(np.diff(curve) > 0)  # drift grows over time
+    assert plots.png_bytes(drift)[:4] == b"\x89PNG"
+
+
+def test_empty_inputs_give_no_figure():
+    import pandas as pd
+    assert plots.physics_figure(pd.DataFrame()) is None
+    assert plots.drift_figure({}) is None
+    assert plots.tradeoff_figure([pd.DataFrame(columns=tables.SUMMARY_COLUMNS)], ["x"]) is None
