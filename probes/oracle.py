@@ -1,0 +1,40 @@
+"""The ``simulator`` generator: the oracle that returns the ground-truth render.
+
+Scoring it gives the *parse floor* of every physics score. Its ``perturb`` and
+``strength`` settings inject a controlled physical error (see
+``vbench_lite.probes.perturb``), which proves that the scores move the right way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vbench_lite.case import Case
+from vbench_lite.errors import GeneratorError
+from vbench_lite.generators.base import Capabilities, Generator
+from vbench_lite.probes.perturb import perturb
+from vbench_lite.probes.truth import ProbeTruth
+from vbench_lite.video import Video
+
+
+class SimulatorGenerator(Generator):
+    name = "simulator"
+    settings: dict[str, Any] = {"perturb": "none", "strength": 0.0}
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(text=True, cond_frames=4, resolution=None, num_frames=None, max_batch=256)
+
+    def generate(self, cases: list[Case], settings: dict[str, Any]) -> list[Video | Exception]:
+        kind = str(settings.get("perturb", "none"))
+        strength = float(settings.get("strength", 0.0))
+        out: list[Video | Exception] = []
+        for case in cases:
+            if not isinstance(case.truth, ProbeTruth):
+                out.append(GeneratorError(
+                    f"case {case.case_id}: the simulator only renders physics probes "
+                    "(use a probes suite such as 'default' or 'probes-id')"))
+                continue
+            truth = perturb(case.truth, kind, strength)  # UserError on a bad setting: fails the batch
+            out.append(Video(truth.render(), fps=case.fps, meta={"perturb": kind, "strength": strength}))
+        return out
