@@ -54,9 +54,11 @@ def _case_levels(n: int, name: str, level: float, spread: float) -> np.ndarray:
 
 
 def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: int = 20,
-              seeds: tuple[int, ...] = (0, 1), num_frames: int = 16, floor: bool = False) -> str:
+              seeds: tuple[int, ...] = (0, 1), num_frames: int = 16, floor: bool = False,
+              video_dir: str | Path | None = None) -> str:
     """Write one run; returns its run_id. ``floor=True`` writes a simulator-oracle run
-    (probe items only, provenance role "floor", tiny errors)."""
+    (probe items only, provenance role "floor", tiny errors). With ``video_dir`` every
+    item also gets a small cached clip (noise whose strength follows its warping error)."""
     rng = np.random.default_rng(spec.seed)
     run_id = f"{spec.name}-{spec.seed}"
     metrics = {src: {"version": "1", "backbone": None, "group": "synthetic",
@@ -90,6 +92,9 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
             if suite == "prompts_basic" and idx % 10 == 0:
                 skips["clip_text_score"] = "prompt is empty"
                 scores = [s for s in scores if s["metric"] != "clip_text_score"]
+            if video_dir is not None:
+                item["video_path"] = _write_clip(Path(video_dir) / run_id / f"{case_id}_{seed}.npz",
+                                                 num_frames, rng)
             store.write_item(run_id, {**item, "status": "ok", "error": None}, scores, skips)
     if not floor:
         fvd = SET_METRICS["fvd"]
@@ -108,6 +113,17 @@ def _timeline(name: str, value: float, t: int, spec: SyntheticRun, rng) -> np.nd
     if name == "identity_drift":  # d(t) grows from 0 to about 2x the mean
         return np.linspace(0, 2 * value, t)  # (T,)
     return None
+
+
+def _write_clip(path: Path, t: int, rng) -> str:
+    from vbench_lite.io import write_cache
+    from vbench_lite.video import Video
+
+    frames = np.zeros((t, 32, 32, 3), np.uint8)  # (T, H, W, 3): a square moving right on black
+    for k in range(t):
+        frames[k, 12:20, k % 24:(k % 24) + 8] = (255, 200, 0)
+    frames = np.clip(frames + rng.integers(0, 40, frames.shape), 0, 255).astype(np.uint8)
+    return str(write_cache(Video(frames, fps=8.0), path))
 
 
 def build_store(path: str | Path, runs: list[SyntheticRun], *, floor: bool = True, **kw) -> list[str]:

@@ -1,0 +1,101 @@
+"""HTML report: self-contained, escaped, with plots and previews; renders in headless Chromium."""
+
+import base64
+import io
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from vbench_lite.reports import data
+from vbench_lite.reports.build import build_report
+from vbench_lite.reports.export import to_markdown, write_exports
+from vbench_lite.reports.html import render_html, write_report
+from vbench_lite.reports.synthetic import SyntheticRun, build_store
+
+EVIL = "<script>alert('x')</script>"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    root = tmp_path_factory.mktemp("html")
+    path = root / "r.sqlite"
+    build_store(path, [SyntheticRun("base", seed=1, settings={"steps": 4}),
+                       SyntheticRun(EVIL, seed=2, settings={"steps": 8}, shift={"warping_error": 0.01},
+                                    fail=0.05, seam_at=5)],
+                n_prompt=12, n_probe=8, video_dir=root / "videos")
+    return path
+
+
+@pytest.fixture(scope="module")
+def html_file(store_path, tmp_path_factory):
+    return write_report(store_path, ["base", "latest"], tmp_path_factory.mktemp("out") / "report.html",
+                        exports=True)
+
+
+def test_html_is_self_contained_and_escaped(html_file):
+    text = html_file.read_text()
+    assert EVIL not in text and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+    assert "<b>test</b>" not in text and "&lt;b&gt;test&lt;/b&gt;" in text  # prompts escaped
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", text)  # nothing fetched from the network
+    n_plots = len(re.findall(r'<img class="plot"', text))
+    assert n_plots >= 4  # trade-off, 2 timelines, 2 physics, drift
+    assert "image/gif" in text and "Worst cases per metric" in text
+    assert "Paired comparisons" in text and "worse" in text
+    assert "git_rev" in text and "synthetic" in text  # provenance
+    assert "backbone CLIP not found" in text and "CUDA out of memory" in text
+
+
+def test_exports(html_file):
+    folder = html_file.with_name("report_files")
+    names = {p.name for p in folder.iterdir()}
+    assert {"report.md", "report.json", "summary.csv", "tradeoff.png", "tradeoff.svg", "compare_1.csv"} <= names
+    import json
+    doc = json.loads((folder / "report.json").read_text())  # strict JSON: NaN became null
+    assert doc["runs"][1]["provenance"]["name"] == EVIL
+    md = (folder / "report.md").read_text()
+    assert "| metric |" in md and "warping_error" in md
+
+
+def test_markdown_escapes_pipes(store_path):
+    with data.open_store(store_path) as st:
+        rep = build_report(st, ["base"], previews=False)
+    rep.sections[0].failures.loc[0] = ["a|b", 0, "s", "failed", "x\ny"]
+    md = to_markdown(rep)
+    assert "a\\|b" in md and "x y" in md
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.slow
+def test_renders_in_headless_chromium(html_file, tmp_path):
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no chromium binary: .ci/run must `apt-get install -y chromium`")
+        pytest.skip("no chromium binary (install Debian's `chromium` package to run this test)")
+    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+             "--hide-scrollbars", "--virtual-time-budget=5000", f"--user-data-dir={tmp_path / 'profile'}"]
+    url = html_file.resolve().as_uri()
+    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    m = re.search(r'data-plots-loaded="(\d+)"', dom)
+    assert m, "the page's load script did not run"
+    n_plots = len(re.findall(r'<img class="plot"', html_file.read_text()))
+    assert int(m.group(1)) == n_plots  # every plot image decoded in the browser
+    shot = tmp_path / "shot.png"
+    subprocess.run([*flags, "--window-size=1280,2400", f"--screenshot={shot}", url],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000
+    from PIL import Image
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)  # (H, W, 3)
+    # plots are drawn in saturated matplotlib colours; a blank or text-only page has none
+    saturated = (img.max(axis=2) - img.min(axis=2)) > 80
+    assert saturated.mean() > 0.001, "screenshot shows no plot colours"
