@@ -223,8 +223,10 @@ def _transfer(rng, p, hw, duration, cond_time):
     base, depth = 1.5, min(6.0, hw - 2.5)
     left0 = min(q * duration + rng.uniform(0.3, 1.0), depth - 0.2)
     right0 = rng.uniform(0.2, 0.8)
-    cont = np.array([[1.5, base, 4.0, base + depth], [6.0, base, 8.5, base + depth]])
-    s = Scene(WORLD_WIDTH, hw, rects=cont, rect_color=np.array([CONTAINER_COLOR] * 2, float),
+    cont = np.array([[1.5, base, 4.0, base + depth], [6.0, base, 8.5, base + depth]])  # liquid columns
+    wall = 0.25  # tank walls and floor around the liquid, so every liquid edge sits on tank colour
+    tanks = cont + np.array([-wall, -wall, wall, 0.0])
+    s = Scene(WORLD_WIDTH, hw, rects=tanks, rect_color=np.array([CONTAINER_COLOR] * 2, float),
               rect_over=np.array([False, False]), level0=np.array([left0, right0]),
               level_rate=np.array([-q, q]), level_min=np.array([0.05, 0.05]),
               level_max=np.array([depth, depth]), level_x0=cont[:, 0], level_x1=cont[:, 2],

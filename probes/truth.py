@@ -65,15 +65,21 @@ class ProbeTruth:
     # ---- visibility, from geometry (not from pixels) ----
     @cached_property
     def ball_visible(self) -> np.ndarray:
-        """(T, N) bool: the whole disc is inside the frame, not behind an occluder, not hidden."""
+        """(T, N) bool: the whole disc is inside the frame, clear of occluders and other
+        balls by one pixel (the anti-aliasing ramp), and not hidden. Scores use these frames."""
         tr, s = self.traj, self.scene
         p, r = tr.ball_pos, tr.ball_radius  # (T, N, 2), (T, N)
+        px = 1.0 / self.scale  # one pixel in world units
         inside = ((p[..., 0] - r >= 0) & (p[..., 0] + r <= s.width_w)
                   & (p[..., 1] - r >= 0) & (p[..., 1] + r <= s.height_w))
         clear = np.ones_like(inside)
         for m in np.nonzero(s.rect_over)[0]:
-            clear &= _box_distance(p, s.rects[m]) >= r  # disc does not touch the box
-        return inside & clear & ~tr.ball_hidden
+            clear &= _box_distance(p, s.rects[m]) >= r + px  # disc does not touch the box
+        gap = np.linalg.norm(p[:, :, None] - p[:, None], axis=-1) - r[:, :, None] - r[:, None]  # (T, N, N)
+        gap[:, np.arange(r.shape[1]), np.arange(r.shape[1])] = np.inf
+        shown = ~tr.ball_hidden
+        clear &= np.all((gap >= px) | ~shown[:, None, :], axis=2)  # hidden balls do not crowd
+        return inside & clear & shown
 
     @cached_property
     def ball_occluded(self) -> np.ndarray:
