@@ -1,0 +1,118 @@
+"""DINO / CLIP identity drift on tiny random backbones loaded through the real loaders."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vbench_lite import weights
+from vbench_lite.errors import UserError
+from vbench_lite.metrics import METRICS
+from vbench_lite.metrics.base import VideoContext
+from vbench_lite.metrics.clip_consistency import ClipConsistency
+from vbench_lite.metrics.identity_backbones import IdentityDriftClip, IdentityDriftDino
+from vbench_lite.metrics.image_features import DinoViT
+from vbench_lite.video import Video
+
+TINY = "vbl-tiny-clip-ib"
+
+
+@pytest.fixture(scope="module")
+def tiny_dino(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("dino") / "dino.pth"
+    torch.save(DinoViT(dim=32, depth=2, heads=1, patch=8, image_size=32).state_dict(), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory):
+    import open_clip
+
+    d = tmp_path_factory.mktemp("clipcfg")
+    cfg = {"embed_dim": 32,
+           "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16},
+           "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
+    (d / f"{TINY}.json").write_text(json.dumps(cfg))
+    open_clip.add_model_config(d)
+    torch.manual_seed(0)
+    path = d / "tiny.pt"
+    torch.save(open_clip.create_model(TINY).state_dict(), path)
+    return path
+
+
+def blend_video(t=10, size=48):
+    """Content morphs from texture A to texture B: identity drifts steadily."""
+    rng = np.random.default_rng(0)
+    a, b = (np.kron(rng.integers(0, 256, (6, 6, 3)), np.ones((8, 8, 1))) for _ in range(2))
+    w = np.linspace(0, 1, t)[:, None, None, None]
+    return ((1 - w) * a + w * b).astype(np.uint8)  # (T, 48, 48, 3)
+
+
+def static_video(t=10):
+    return np.repeat(blend_video()[:1], t, axis=0)
+
+
+def score(metric, frames, ctx=None):
+    video = Video(frames)
+    return metric.compute(video, None, ctx or VideoContext(video))
+
+
+@pytest.mark.parametrize("kind", ["dino", "clip"])
+def test_static_stays_put_and_morph_drifts(kind, tiny_dino, tiny_clip):
+    metric = IdentityDriftDino(weights_path=tiny_dino) if kind == "dino" else \
+        IdentityDriftClip(model=TINY, pretrained=tiny_clip)
+    assert metric.unavailable_reason() is None
+    still = score(metric, static_video())
+    assert still[f"identity_drift_{kind}"].value == pytest.approx(0.0, abs=1e-6)
+    assert still[f"identity_drift_{kind}_slope"].value == pytest.approx(0.0, abs=1e-7)
+    moving = score(metric, blend_video())
+    curve = moving[f"identity_drift_{kind}"].timeline
+    assert curve.shape == (10,) and curve[0] == pytest.approx(0.0, abs=1e-6)
+    assert moving[f"identity_drift_{kind}"].value > 1e-3
+    assert moving[f"identity_drift_{kind}_slope"].value > 0
+    assert curve[-1] > curve[len(curve) // 2] > 0  # further from frame 0 as the morph goes on
+
+
+def test_clip_embeddings_shared_with_clip_consistency(tiny_clip, monkeypatch):
+    import vbench_lite.metrics.image_features as imf
+
+    calls = []
+    real = imf.clip_image_embeddings
+    monkeypatch.setattr(imf, "clip_image_embeddings", lambda *a, **k: calls.append(1) or real(*a, **k))
+    frames = blend_video()
+    video = Video(frames)
+    ctx = VideoContext(video)
+    ClipConsistency(model=TINY, pretrained=tiny_clip).compute(video, None, ctx)
+    score(IdentityDriftClip(model=TINY, pretrained=tiny_clip), frames, ctx)
+    assert len(calls) == 1
+
+
+def test_dino_layout_matches_published_vits16():
+    sd = DinoViT().state_dict()
+    for key in ("cls_token", "pos_embed", "patch_embed.proj.weight", "blocks.11.attn.qkv.weight",
+                "blocks.0.mlp.fc1.bias", "norm.weight"):
+        assert key in sd
+    assert sd["pos_embed"].shape == (1, 197, 384)  # 14x14 patches + CLS at 224 px
+    assert sum(v.numel() for v in sd.values()) == 21_665_664  # ViT-S/16 without a head
+    rebuilt = DinoViT.from_state_dict({f"module.{k}": v for k, v in DinoViT(dim=64, depth=1).state_dict().items()})
+    assert len(rebuilt.blocks) == 1 and rebuilt.blocks[0].heads == 1
+
+
+def test_bad_checkpoint_and_missing_weights(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.pth"
+    torch.save({"w": torch.zeros(1)}, bad)
+    video = Video(static_video())
+    with pytest.raises(UserError, match="not a DINO ViT checkpoint"):
+        IdentityDriftDino(weights_path=bad).compute(video, None, VideoContext(video))
+    monkeypatch.setenv("VBENCH_LITE_HOME", str(tmp_path))
+    monkeypatch.delenv("VBENCH_LITE_ALLOW_DOWNLOAD", raising=False)
+    weights._reset_memo()
+    assert "dino_deitsmall16_pretrain.pth" in IdentityDriftDino().unavailable_reason()
+    assert "open_clip_model.safetensors" in IdentityDriftClip().unavailable_reason()
+
+
+def test_registered():
+    assert METRICS.get("identity_drift_dino") is IdentityDriftDino
+    assert METRICS.get("identity_drift_clip") is IdentityDriftClip
