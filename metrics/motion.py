@@ -1,0 +1,49 @@
+"""Motion: how much the video moves, from the shared optical flow.
+
+Per frame pair: the mean flow magnitude and the mean of its top 5 % (fast parts of
+the frame, e.g. a moving subject over a still background), in full-resolution
+pixels per frame, and the mean normalised by the frame diagonal (so videos of
+different sizes compare). The x-axis of the motion-vs-flicker plot.
+
+Ranges: ``motion_px`` >= 0 px/frame (0 for a static video; DIS noise on a
+still textured frame is < 0.05 px), ``motion_norm`` >= 0 (fraction of the diagonal
+per frame). "Higher is better" is not a quality judgement here: more motion is
+what a motion knob asks for, so reports plot it rather than rank by it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vbench_lite.metrics._temporal import FlowMetric
+from vbench_lite.metrics.base import Output, Score
+from vbench_lite.metrics.flow import PairFlows
+
+TOP_FRACTION = 0.05  # "top-5 %" of pixels by flow magnitude
+
+
+def flow_magnitudes(flows: PairFlows) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pair mean (P,) and top-5 % mean (P,) flow magnitude, full-res px/frame."""
+    mag = np.sqrt((flows.fw ** 2).sum(-1)).reshape(len(flows.fw), -1) / flows.scale  # (P, h*w)
+    k = max(1, int(round(TOP_FRACTION * mag.shape[1])))
+    top = np.partition(mag, mag.shape[1] - k, axis=1)[:, -k:]  # (P, k) largest magnitudes
+    return mag.mean(1), top.mean(1)
+
+
+class Motion(FlowMetric):
+    name = "motion"
+    version = "1"
+    outputs = (
+        Output("motion_px", "px/frame", True, "mean flow magnitude; timeline per pair"),
+        Output("motion_top5_px", "px/frame", True, "mean of the fastest 5 % of pixels"),
+        Output("motion_norm", "diagonal/frame", True, "motion_px divided by the frame diagonal"),
+    )
+
+    def compute(self, video, case, ctx):
+        mean, top = flow_magnitudes(self.flows(video, ctx))
+        diag = float(np.hypot(video.height, video.width))
+        return {
+            "motion_px": Score(float(mean.mean()), mean),
+            "motion_top5_px": Score(float(top.mean()), top),
+            "motion_norm": Score(float(mean.mean()) / diag, mean / diag),
+        }

@@ -1,0 +1,68 @@
+"""Motion smoothness from the acceleration of the flow field (weight-free).
+
+Warping error cannot see jerky motion: every frame of a jittering pan still warps
+onto its neighbour. What jitter, dropped or duplicated frames and shuffling break is
+*constant velocity*: seen from frame t, the flow to the next frame and the flow to
+the previous frame should be opposite,
+
+    a_t(x) = fw[t](x) + bw[t-1](x)        (fw[t]: t -> t+1, bw[t-1]: t -> t-1)
+
+is the per-pixel acceleration (a central second difference of position,
+px/frame^2). It is 0 for any constant-velocity motion (a smooth pan, a static
+video), |a| = |v| at a duplicated frame (one of the two flows is 0), |v| at a
+dropped frame (one flow is 2v), and large when frames are shuffled. VBench's motion
+smoothness predicts the middle frame with a learned interpolator (AMT); this is the
+same idea with flow and no network: an interpolator that assumes constant velocity
+fails exactly when a_t != 0. Both flows already exist in the shared ``PairFlows``
+(both live on frame t's grid), so this costs a few array operations.
+
+Pixels occluded in either pair are left out; a frame whose mask is empty falls back
+to all pixels (see ``flow.masked_mean``). Physical acceleration (gravity, braking)
+is small per frame (a ball under gravity at 30 fps and 100 px/m: 0.1 px/frame^2),
+so the score stays near the flow-noise floor (~0.05-0.1 px on photographs) for
+natural motion.
+
+Outputs: ``motion_accel_px`` = mean over middle frames of the mean |a_t|,
+full-resolution px/frame^2, >= 0, lower is better (timeline per middle frame);
+``motion_smoothness`` = 1 / (1 + motion_accel_px) in (0, 1], higher is better
+(1 = perfectly constant velocity, 0.5 = 1 px/frame^2 of mean judder).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vbench_lite.metrics._temporal import FlowMetric
+from vbench_lite.metrics.base import MetricSkipped, Output, Score
+from vbench_lite.metrics.flow import PairFlows, masked_mean
+
+
+def flow_acceleration(flows: PairFlows) -> np.ndarray:
+    """Mean |acceleration| of each middle frame t = 1..T-2, (T-2,) full-res px/frame^2."""
+    out = []
+    for t in range(1, len(flows.fw)):
+        acc = flows.fw[t] + flows.bw[t - 1]  # (h, w, 2), both on frame t's grid
+        mag = np.sqrt((acc ** 2).sum(-1)) / flows.scale  # (h, w) full-res px/frame^2
+        out.append(masked_mean(mag, flows.valid_fw[t] & flows.valid_bw[t - 1]))
+    return np.asarray(out, np.float64)
+
+
+class MotionSmoothness(FlowMetric):
+    name = "motion_smoothness"
+    version = "1"
+    outputs = (
+        Output("motion_smoothness", "score (0,1]", True,
+               "1 / (1 + motion_accel_px); 1 = constant-velocity motion"),
+        Output("motion_accel_px", "px/frame^2", False,
+               "mean |flow acceleration| over middle frames; timeline per middle frame"),
+    )
+
+    def compute(self, video, case, ctx):
+        if video.num_frames < 3:
+            raise MetricSkipped("motion smoothness needs at least 3 frames")
+        acc = flow_acceleration(self.flows(video, ctx))
+        mean = float(acc.mean())
+        return {
+            "motion_smoothness": Score(1.0 / (1.0 + mean)),
+            "motion_accel_px": Score(mean, acc),
+        }

@@ -1,0 +1,56 @@
+"""Flow warping error (Lai et al. 2018, "Learning Blind Video Temporal Consistency").
+
+For each pair (t, t+1): warp frame t+1 onto frame t with the flow (sample frame t+1
+at x + fw[t](x)), and average the squared RGB error over non-occluded pixels:
+
+    E_t = sum_x M_t(x) ||I_t(x) - warp(I_{t+1})(x)||^2 / sum_x M_t(x)
+
+with RGB in [0, 1] and the squared norm summed over the three channels, as in Lai
+et al.'s evaluation script (it divides by the pixel count of the mask, not by 3x).
+M_t is the non-occlusion mask (``flow.occlusion``). Measured at the analysis
+resolution of ``vbench_lite.metrics.flow`` (longest side 384 px).
+
+Range: 0 (perfectly consistent) to 3; natural videos are ~1e-3. Higher is worse.
+A sub-pixel pan of a photograph scores ~1e-4 (interpolation loss); flicker,
+popping and shuffled frames raise it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vbench_lite.metrics._temporal import FlowMetric
+from vbench_lite.metrics.base import Output, Score
+from vbench_lite.metrics.flow import PairFlows, masked_mean, warp
+
+
+def warping_errors(flows: PairFlows) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pair warping error (P,) and occluded fraction (P,) from shared flows."""
+    errs, occ = [], []
+    for t in range(len(flows.fw)):
+        pred, _ = warp(flows.frames[t + 1], flows.fw[t])  # (h, w, 3) frame t+1 seen from t
+        sq = ((pred - flows.frames[t]) ** 2).sum(-1)  # (h, w) squared RGB error
+        errs.append(masked_mean(sq, flows.valid_fw[t]))
+        occ.append(1.0 - flows.valid_fw[t].mean())
+    return np.asarray(errs, np.float64), np.asarray(occ, np.float64)
+
+
+class WarpingError(FlowMetric):
+    name = "warping_error"
+    version = "1"
+    outputs = (
+        Output("warping_error", "mse [0,1]^2 (RGB sum)", False,
+               "mean over frame pairs of the occlusion-masked warping error; timeline per pair"),
+        Output("warping_error_max", "mse [0,1]^2 (RGB sum)", False,
+               "worst frame pair (locates seams in long videos)"),
+        Output("warping_occluded", "fraction", False,
+               "mean fraction of pixels excluded as occluded or inconsistent"),
+    )
+
+    def compute(self, video, case, ctx):
+        errs, occ = warping_errors(self.flows(video, ctx))
+        return {
+            "warping_error": Score(float(errs.mean()), errs),
+            "warping_error_max": Score(float(errs.max())),
+            "warping_occluded": Score(float(occ.mean()), occ),
+        }
