@@ -82,8 +82,13 @@ class FVD(SetMetric):
                 f"logits{self._model.num_classes}-tmean/{self._sha[:8]}")
 
     def describe(self) -> dict:
+        """Adds the protocol, which the runner stores with the run's provenance (None
+        when the weights are missing or unreadable; the metric is then skipped)."""
         info = super().describe()
-        info["protocol"] = self.protocol if self.unavailable_reason() is None else None
+        try:
+            info["protocol"] = self.protocol if self.unavailable_reason() is None else None
+        except UserError:
+            info["protocol"] = None
         return info
 
     def _load(self):

@@ -75,6 +75,7 @@ def test_features_and_protocol(i3d_home):
     np.testing.assert_array_equal(f1, f2)  # deterministic (eval mode, no dropout)
     sha8 = weights.file_sha256(i3d_home)[:8]
     assert fvd.protocol == f"i3d-k400/f16/{SIZE}-squash-bilinear/[-1,1]/logits400-tmean/{sha8}"
+    assert fvd.describe()["protocol"] == fvd.protocol
     # only the first 16 frames count
     longer = Video(np.concatenate([video.frames[:16], video.frames[::-1]]))
     np.testing.assert_allclose(fvd.features(longer, None, VideoContext(longer)), f1)
@@ -144,3 +145,4 @@ def test_wrong_checkpoint_layout_is_a_user_error(tmp_path, monkeypatch):
     torch.save({"conv.weight": torch.zeros(1)}, bad)
     with pytest.raises(UserError, match="piergiaj-layout"):
         FVD(weights_path=bad).protocol
+    assert FVD(weights_path=bad).describe()["protocol"] is None
