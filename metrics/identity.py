@@ -71,7 +71,9 @@ def drift_curve(features: np.ndarray) -> np.ndarray:
     if np.any(norm == 0):
         raise UserError("drift_curve: a feature vector is all zeros, so its direction is undefined")
     f = f / norm
-    return np.clip(1.0 - f @ f[0], 0.0, 2.0)  # (T,)
+    d = 1.0 - f @ f[0]  # (T,)
+    d[np.abs(d) < 1e-12] = 0.0  # identical features give exactly 0, not rounding noise
+    return np.clip(d, 0.0, 2.0)
 
 
 def drift_summary(curve: np.ndarray) -> dict[str, float]:
