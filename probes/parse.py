@@ -35,6 +35,7 @@ from vbench_lite.probes.truth import ProbeTruth
 COLOR_GATE = 90.0  # RGB distance beyond which a blob is not that ball (palette entries are >= ~120 apart)
 GROW_PX = 3  # soft-mask margin: covers the AA ramp plus a blur of sigma ~1 px
 MIN_AREA_FRACTION = 0.15  # of the true disc area; smaller blobs are specks, not objects
+MIN_PEAK_ALPHA = 0.7  # a real object has a nearly pure pixel; a blob of mixed edge pixels does not
 
 
 @dataclass
@@ -77,6 +78,25 @@ def _soft_alpha(frame: np.ndarray, base: np.ndarray, color: np.ndarray) -> np.nd
     axis = color - base
     a = ((frame - base) @ axis) / max(float(axis @ axis), 1e-6)
     return np.clip(a, -0.25, 1.25)
+
+
+def _is_own_blob(frame: np.ndarray, mask: np.ndarray, k: int, palette: np.ndarray, n_balls: int) -> bool:
+    """A blob of class ``k`` is real if its purest pixel is nearly pure (alpha >=
+    ``MIN_PEAK_ALPHA``) and is best explained as ``k`` mixed with the background,
+    not as another ball's colour mixed with it (anti-aliased edges of one colour can
+    lie nearest to a different palette entry)."""
+    bg = palette[0]
+    px = frame[mask]  # (P, 3)
+    alpha = _soft_alpha(px, bg, palette[k])  # (P,)
+    i = int(np.argmax(alpha))
+    if alpha[i] < MIN_PEAK_ALPHA:
+        return False
+    p = px[i]
+    resid = []
+    for c in palette[1:n_balls + 1]:  # distance from p to each segment [bg, c]
+        a = np.clip(float((p - bg) @ (c - bg)) / max(float((c - bg) @ (c - bg)), 1e-6), 0.0, 1.0)
+        resid.append(float(np.linalg.norm(p - bg - a * (c - bg))))
+    return int(np.argmin(resid)) + 1 == k
 
 
 def _blob_state(frame, lab, comp_mask, k, bbox, scale, height_w, static, n_balls):
@@ -134,6 +154,8 @@ def parse_video(frames: np.ndarray, truth: ProbeTruth) -> ProbeParse:
             for j in range(1, num):
                 if stats[j, cv2.CC_STAT_AREA] < min_area[k]:
                     continue
+                if not _is_own_blob(fr, cc == j, k + 1, palette, n):
+                    continue  # only mixed edge pixels of another ball (e.g. a cyan edge read as green)
                 st = _blob_state(fr, lab, cc == j, k + 1, stats[j, :4], scale, scene.height_w, static, n)
                 if st is not None:
                     dets.append((k, *st))

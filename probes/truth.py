@@ -92,6 +92,21 @@ class ProbeTruth:
             out |= ((p[..., 0] - r >= x0) & (p[..., 0] + r <= x1) & (p[..., 1] - r >= y0) & (p[..., 1] + r <= y1))
         return out
 
+    def occluder_visible_fraction(self, ball: int = 0) -> np.ndarray:
+        """(T,) share of the disc's area not behind any (full-height) occluder, from the
+        circular-segment area on each side of the occluder's vertical edges."""
+        tr, s = self.traj, self.scene
+        x, r = tr.ball_pos[:, ball, 0], tr.ball_radius[:, ball]  # (T,)
+
+        def left_of(a):  # share of the disc with x' <= a
+            u = np.clip((a - x) / r, -1.0, 1.0)
+            return (np.pi - np.arccos(u) + u * np.sqrt(1 - u * u)) / np.pi
+
+        vis = np.ones_like(x)
+        for m in np.nonzero(s.rect_over)[0]:
+            vis -= left_of(s.rects[m][2]) - left_of(s.rects[m][0])
+        return np.clip(vis, 0.0, 1.0)
+
     def describe(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "split": self.split, "seed": self.seed, **self.params}
 

@@ -1,0 +1,138 @@
+"""Physics metrics: thin objects wiring the pure scores of ``physics_scores`` to the runner.
+
+All six need the simulator ground truth (``case.truth``, a ``ProbeTruth``) and
+share one parse of the video through ``ctx.get("probe_parse", ...)``.
+``applies_to`` names the scenarios each one is meaningful for; the runner records
+the others as skipped with that reason.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from vbench_lite.errors import VideoError
+from vbench_lite.metrics import physics_scores as ps
+from vbench_lite.metrics.base import NEEDS_TRUTH, Metric, MetricSkipped, Output, Score, VideoContext
+
+BALL_SCENARIOS = frozenset({"uniform_motion", "parabola", "collision", "bounce", "occlusion", "count"})
+
+
+def probe_parse(video, case, ctx: VideoContext):
+    """The parse of this video, computed once per video and shared by all physics metrics."""
+    from vbench_lite.probes.parse import parse_video  # the probes package is only needed here
+
+    truth = case.truth
+    if video.num_frames != truth.num_frames:
+        raise VideoError(f"{case.case_id}: video has {video.num_frames} frames but the probe has "
+                         f"{truth.num_frames}; generate the case's frame count")
+    return ctx.get("probe_parse", lambda: parse_video(video.frames, truth))
+
+
+class _PhysicsMetric(Metric):
+    group: ClassVar[str] = "physics"
+    needs: ClassVar[frozenset[str]] = frozenset({NEEDS_TRUTH})
+    scenarios: ClassVar[frozenset[str]] = BALL_SCENARIOS
+
+    def applies_to(self, case) -> str | None:
+        reason = super().applies_to(case)
+        if reason:
+            return reason
+        scenario = getattr(case.truth, "scenario", None)
+        if scenario is None:
+            return "needs a physics-probe case (vbench_lite.probes)"
+        if scenario not in self.scenarios:
+            return f"{self.name} does not apply to scenario {scenario!r} (only {', '.join(sorted(self.scenarios))})"
+        return None
+
+    def _parse(self, video, case, ctx):
+        reason = self.applies_to(case)
+        if reason:
+            raise MetricSkipped(reason)
+        return probe_parse(video, case, ctx)
+
+
+_FAIL = Output("detection_failure_rate", "fraction", False,
+               "share of frames after conditioning where a ball in view was not found")
+
+
+class VelocityError(_PhysicsMetric):
+    name = "velocity_error"
+    outputs = (Output("velocity_error", "world units/s", False,
+                      "mean |v - v_true| after the conditioning frames, ball in view (Kang et al. 2024)"), _FAIL)
+
+    def compute(self, video, case, ctx):
+        parse = self._parse(video, case, ctx)
+        value, timeline = ps.velocity_error(parse, case.truth)
+        return {"velocity_error": Score(value, timeline),
+                "detection_failure_rate": ps.detection_failure_rate(parse, case.truth)}
+
+
+class PositionError(_PhysicsMetric):
+    name = "position_error"
+    outputs = (Output("position_error", "world units", False,
+                      "mean |p - p_true| after the conditioning frames, ball in view"),)
+
+    def compute(self, video, case, ctx):
+        value, timeline = ps.position_error(self._parse(video, case, ctx), case.truth)
+        return {"position_error": Score(value, timeline)}
+
+
+class Permanence(_PhysicsMetric):
+    name = "permanence"
+    scenarios = frozenset({"occlusion"})
+    outputs = (
+        Output("permanence", "fraction", True,
+               "share of frames after the true re-emergence where the ball is back at the right place, "
+               "colour and size"),
+        Output("reemergence_delay", "s", False, "|detected - true| re-emergence time, censored at clip end"),
+        Output("reemergence_position_error", "world units", False, "position error when it re-emerges"),
+    )
+
+    def compute(self, video, case, ctx):
+        parse = self._parse(video, case, ctx)
+        try:
+            return dict(ps.permanence(parse, case.truth))
+        except ValueError as exc:  # e.g. a clip too short for the ball to come back
+            raise MetricSkipped(str(exc)) from None
+
+
+class Conservation(_PhysicsMetric):
+    name = "conservation"
+    scenarios = frozenset({"count", "collision", "transfer"})
+    outputs = (
+        Output("count_error", "fraction", False, "mean |n - N| / N over frames with every ball in view"),
+        Output("area_error", "fraction", False, "relative error of the total ball area"),
+        Output("momentum_error", "fraction", False, "|P - P_true| / |P_true(0)| (collision)"),
+        Output("energy_error", "fraction", False, "|E - E_true| / E_true(0) (collision)"),
+        Output("level_error", "fraction", False, "relative error of the total liquid level (transfer)"),
+    )
+
+    def compute(self, video, case, ctx):
+        out = ps.conservation(self._parse(video, case, ctx), case.truth)
+        if not out:
+            raise MetricSkipped("no frame after conditioning with every ball in view")
+        return out
+
+
+class MonotoneChange(_PhysicsMetric):
+    name = "monotone_change"
+    scenarios = frozenset({"candle", "transfer"})
+    outputs = (
+        Output("monotone_fraction", "fraction", True, "share of steps where the level moves the right way"),
+        Output("rate_error", "world units/s", False, "|fitted rate - true rate| of the level"),
+    )
+
+    def compute(self, video, case, ctx):
+        return ps.monotone_change(self._parse(video, case, ctx), case.truth)
+
+
+class ShapeDrift(_PhysicsMetric):
+    name = "shape_drift"
+    outputs = (
+        Output("size_drift", "fraction", False, "mean |r - r_ref| / r_ref after conditioning"),
+        Output("color_drift", "RGB 0-255", False, "mean colour distance to the conditioning-frame colour"),
+    )
+
+    def compute(self, video, case, ctx):
+        values, timeline = ps.shape_drift(self._parse(video, case, ctx), case.truth)
+        return {"size_drift": Score(values["size_drift"], timeline), "color_drift": values["color_drift"]}
