@@ -24,6 +24,9 @@ METRICS = {
     "motion_px": ("px/frame", None, 2.0, 0.5, "motion"),
     "clip_text_score": ("cosine", True, 0.30, 0.03, "clip_text_score"),
     "identity_drift": ("cosine distance", False, 0.10, 0.02, "identity_drift"),
+    "warping_error_max": ("mean abs RGB/255", False, 0.12, 0.03, "warping_error"),
+    "motion_smoothness": ("score 0-1", True, 0.95, 0.01, "motion_smoothness"),
+    "clip_frame_consistency": ("cosine", True, 0.90, 0.02, "clip_frame_consistency"),
 }
 PHYSICS = {"velocity_error": ("px/frame", False, 0.8, 0.2, "velocity_error")}
 SET_METRICS = {"fvd": ("FVD", False, 300.0, 0.0, "fvd")}
@@ -67,7 +70,7 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
     store.begin_run(run_id, name=spec.name, generator="simulator" if floor else spec.generator,
                     settings=spec.settings, suites=["probes_basic"] if floor else ["prompts_basic", "probes_basic"],
                     seeds=list(seeds), metrics=metrics,
-                    skipped_metrics={} if floor else {"clip_frame_consistency": "backbone CLIP not found"},
+                    skipped_metrics={} if floor else {"dino_consistency": "backbone DINO not found"},
                     provenance={"package_version": "0.1.0", "git_rev": "synthetic", "host": "test",
                                 "role": "floor" if floor else spec.role}, sweep=spec.sweep)
     cases = [] if floor else [("prompts_basic", f"prompt-{i:04d}", "", i) for i in range(n_prompt)]

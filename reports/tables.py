@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from vbench_lite.reports.data import RunData, direction_word, metric_info
-from vbench_lite.reports.stats import TABLE_RESAMPLES, mean_ci
+from vbench_lite.reports.stats import mean_ci
 
 SUMMARY_COLUMNS = ["metric", "units", "direction", "n", "mean", "ci_low", "ci_high", "note", "source"]
 PHYSICS_COLUMNS = ["metric", "split", "units", "direction", "n", "mean", "ci_low", "ci_high",
                    "floor", "floor_n", "note"]
 
 
-def _ci_rows(groups, confidence: float, n_resamples: int) -> list[dict]:
+def _ci_rows(groups, confidence: float, n_resamples: int | None) -> list[dict]:
     """One bootstrap call per group (vectorised over resamples inside scipy)."""
     rows = []
     for key, values in groups:
@@ -34,7 +34,7 @@ def _ci_rows(groups, confidence: float, n_resamples: int) -> list[dict]:
 
 
 def summary_table(data: RunData, *, confidence: float = 0.95,
-                  n_resamples: int = TABLE_RESAMPLES) -> pd.DataFrame:
+                  n_resamples: int | None = None) -> pd.DataFrame:
     """One row per output name of the run, sorted by name. Set-level outputs (FVD)
     have n=1 and no interval."""
     if data.scores.empty:
@@ -52,7 +52,7 @@ def summary_table(data: RunData, *, confidence: float = 0.95,
 
 
 def physics_table(data: RunData, floor: pd.DataFrame | None = None, *, confidence: float = 0.95,
-                  n_resamples: int = TABLE_RESAMPLES) -> pd.DataFrame:
+                  n_resamples: int | None = None) -> pd.DataFrame:
     """Outputs scored on probe items (split "id"/"ood"), one row per (metric, split),
     with the simulator floor: the mean floor score over the same cases (``floor`` from
     ``data.floor_scores``; NaN when there is no floor run)."""
@@ -98,7 +98,7 @@ def skips_table(data: RunData) -> pd.DataFrame:
 
 
 def across_runs(runs: list[RunData], *, confidence: float = 0.95,
-                n_resamples: int = TABLE_RESAMPLES) -> pd.DataFrame:
+                n_resamples: int | None = None) -> pd.DataFrame:
     """Long form: the summary rows of every run with a ``run`` column (its label)."""
     parts = []
     for d in runs:

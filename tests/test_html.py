@@ -46,7 +46,7 @@ def test_html_is_self_contained_and_escaped(html_file):
     assert "image/gif" in text and "Worst cases per metric" in text
     assert "Paired comparisons" in text and "worse" in text
     assert "git_rev" in text and "synthetic" in text  # provenance
-    assert "backbone CLIP not found" in text and "CUDA out of memory" in text
+    assert "backbone DINO not found" in text and "CUDA out of memory" in text
 
 
 def test_exports(html_file):

@@ -79,8 +79,8 @@ def test_failures_and_skips(store):
     f = tables.failures_table(d)
     assert len(f) > 0 and (f["error"] == "CUDA out of memory").all()
     s = tables.skips_table(d).set_index("metric")
-    assert s.loc["clip_frame_consistency", "scope"] == "run"
-    assert "backbone" in s.loc["clip_frame_consistency", "reason"]
+    assert s.loc["dino_consistency", "scope"] == "run"
+    assert "backbone" in s.loc["dino_consistency", "reason"]
     assert s.loc["clip_text_score", "reason"] == "prompt is empty"
 
 

@@ -1,0 +1,213 @@
+"""``report``, ``compare``, ``sweep`` and ``check`` (the regression gate).
+
+Heavy imports (pandas, scipy, matplotlib) happen inside handlers so ``--help`` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+GATE_HELP = """\
+Regression gate: compares RUN (default: the newest run) with --baseline over the
+same (case, seed) items. An output regresses when its paired bootstrap interval
+says it got worse (Bonferroni-corrected over all outputs, family-wise alpha 0.05)
+AND |diff| exceeds its tolerance max(abs, rel * |baseline mean|). Defaults: abs = 0,
+rel = 0.05. Thresholds file (TOML), all keys optional:
+
+  alpha = 0.05
+  correction = "bonferroni"   # or "none"
+  n_resamples = 4000
+  [default]
+  abs = 0.0
+  rel = 0.05
+  [metrics.warping_error]
+  rel = 0.02
+  [metrics.motion_px]
+  ignore = true
+
+Exit code: 0 no regression, 1 regression, 2 usage error (unknown run, bad file).
+"""
+
+
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", type=Path, help="results store (default: $VBENCH_LITE_STORE or "
+                   "./vbench_results/results.sqlite)")
+
+
+def register(sub) -> None:
+    r = sub.add_parser("report", help="tables, plots and an HTML report of runs",
+                       description="Write a self-contained HTML report (plus Markdown, CSV, JSON and "
+                       "PNG/SVG plots) of one or more runs; several runs are compared with the first.")
+    r.add_argument("runs", nargs="+", metavar="RUN", help="run id, id prefix, name or 'latest'")
+    r.add_argument("-o", "--out", type=Path, help="HTML file (default: <store dir>/reports/<run>.html)")
+    r.add_argument("--no-previews", action="store_true", help="no worst-case frames/GIFs")
+    r.add_argument("--no-exports", action="store_true", help="HTML only (no Markdown/CSV/JSON/plots folder)")
+    r.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="stdout format")
+    _store_arg(r)
+    r.set_defaults(func=cmd_report)
+
+    c = sub.add_parser("compare", help="paired comparison of runs (B vs A, C vs A, ...)",
+                       description="Per output: mean difference over shared (case, seed) items with a "
+                       "paired bootstrap interval and a verdict (better / worse / no significant change).")
+    c.add_argument("runs", nargs="+", metavar="RUN", help="baseline run first, then one or more others")
+    c.add_argument("--alpha", type=float, default=0.05, help="family-wise error rate (default 0.05)")
+    c.add_argument("--no-correction", action="store_true", help="plain per-output intervals (no Bonferroni)")
+    c.add_argument("--format", choices=("table", "json", "markdown", "csv"), default="table")
+    _store_arg(c)
+    c.set_defaults(func=cmd_compare)
+
+    k = sub.add_parser("check", help="regression gate: exit 1 when a metric got significantly worse",
+                       description=GATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    k.add_argument("run", nargs="?", default="latest", metavar="RUN", help="candidate run (default: newest)")
+    k.add_argument("--baseline", required=True, metavar="RUN|latest",
+                   help="baseline run; 'latest' = newest run other than the candidate")
+    k.add_argument("--thresholds", type=Path, help="TOML thresholds file (default: built-in, see above)")
+    k.add_argument("--all", action="store_true", help="print every output, not just regressions")
+    k.add_argument("--format", choices=("table", "json"), default="table")
+    _store_arg(k)
+    k.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("sweep", help="run a settings grid and plot motion vs warping error / flicker",
+                       description="Like `run` with --sweep KEY=V1,V2,...; ends with the motion-vs-flicker "
+                       "plot (Pareto front marked) of the grid's runs.")
+    try:
+        from vbench_lite.cli.run import add_run_arguments
+    except ImportError:  # the runner CLI is not installed: sweep is unavailable, the rest works
+        s.set_defaults(func=lambda a: _unavailable())
+        return
+    add_run_arguments(s)
+    s.add_argument("--plot", type=Path, help="plot file stem (default: <store dir>/reports/sweep_<name>)")
+    s.set_defaults(func=cmd_sweep)
+
+
+def _unavailable() -> int:
+    from vbench_lite.errors import UserError
+    raise UserError("sweep needs the runner (vbench_lite.cli.run), which is not installed")
+
+
+def _open(args):
+    from vbench_lite.reports.data import open_store
+    from vbench_lite.store import DEFAULT_STORE
+    return open_store(args.store or DEFAULT_STORE())
+
+
+def _print_df(df, fmt: str = "table", file=None) -> None:
+    from vbench_lite.reports.export import _records, md_table
+    from vbench_lite.reports.tables import fmt as num
+    file = file or sys.stdout
+    if fmt == "json":
+        print(json.dumps(_records(df), indent=2), file=file)
+    elif fmt == "markdown":
+        print(md_table(df), file=file)
+    elif fmt == "csv":
+        df.to_csv(file, index=False)
+    elif df.empty:
+        print("(none)", file=file)
+    else:
+        print(df.to_string(index=False, float_format=lambda x: num(x)), file=file)
+
+
+def cmd_report(args) -> int:
+    from vbench_lite.reports.build import build_report
+    from vbench_lite.reports.export import to_json, to_markdown, write_exports
+    from vbench_lite.reports.html import render_html
+    from vbench_lite.store import DEFAULT_STORE
+
+    with _open(args) as store:
+        rep = build_report(store, args.runs, previews=not args.no_previews)
+    if args.format == "json":
+        print(json.dumps(to_json(rep), indent=2, default=str))
+    elif args.format == "markdown":
+        print(to_markdown(rep))
+    else:
+        for s in rep.sections:
+            print(f"== {s.data.label} ({s.data.run_id}): {len(s.data.items)} items, {len(s.failures)} failed")
+            _print_df(s.summary.drop(columns=["source"]))
+    out = args.out or Path(args.store or DEFAULT_STORE()).parent / "reports" / f"{_safe(rep.sections[0].data.label)}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(rep), encoding="utf-8")
+    if not args.no_exports:
+        write_exports(rep, out.with_name(out.stem + "_files"))
+    print(f"report: {out}", file=sys.stderr)
+    return 0
+
+
+def _safe(name: str) -> str:
+    import re
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80] or "report"
+
+
+def cmd_compare(args) -> int:
+    from vbench_lite.errors import UserError
+    from vbench_lite.reports.compare import compare_runs
+    from vbench_lite.reports.data import load_run, resolve_run
+
+    if len(args.runs) < 2:
+        raise UserError("compare needs at least two runs: BASELINE OTHER [OTHER ...]")
+    with _open(args) as store:
+        runs = [load_run(store, resolve_run(store, r)) for r in args.runs]
+    for other in runs[1:]:
+        cmp = compare_runs(runs[0], other, alpha=args.alpha,
+                           correction="none" if args.no_correction else "bonferroni")
+        if args.format == "table":
+            print(f"== {other.label} vs {runs[0].label}: diff = B - A, intervals at "
+                  f"{cmp.attrs['confidence']:.2%} ({cmp.attrs['correction']} over {cmp.attrs['tested']} outputs)")
+        _print_df(cmp, args.format)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from vbench_lite.reports.data import load_run, resolve_run
+    from vbench_lite.reports.gate import load_thresholds, run_gate
+
+    th = load_thresholds(args.thresholds)
+    with _open(args) as store:
+        cand = resolve_run(store, args.run)
+        base = resolve_run(store, args.baseline, exclude={cand["run_id"]})
+        code, gated = run_gate(load_run(store, base), load_run(store, cand), th)
+    cols = ["metric", "units", "direction", "n", "mean_a", "mean_b", "diff", "ci_low", "ci_high",
+            "tolerance", "verdict"]
+    shown = gated if args.all else gated[gated["regressed"]]
+    if args.format == "json":
+        _print_df(gated, "json")
+        return code
+    print(f"check: {cand.get('name') or cand['run_id']} vs baseline {base.get('name') or base['run_id']} "
+          f"({gated.attrs['correction']}, intervals at {gated.attrs['confidence']:.2%})")
+    if code:
+        print(f"REGRESSED: {int(gated['regressed'].sum())} output(s) significantly worse beyond threshold")
+    else:
+        print("OK: no output significantly worse beyond its threshold")
+    if len(shown):
+        _print_df(shown[cols + (["regressed"] if args.all else [])])
+    return code
+
+
+def cmd_sweep(args) -> int:
+    from vbench_lite.cli.run import run_from_args
+    from vbench_lite.reports import plots, tables
+    from vbench_lite.reports.data import load_run
+    from vbench_lite.store import DEFAULT_STORE
+
+    if not args.sweep:
+        from vbench_lite.errors import UserError
+        raise UserError("sweep needs at least one --sweep KEY=V1,V2,... (e.g. --sweep steps=4,8,16)")
+    args.no_report = True
+    run_ids = run_from_args(args)
+    store_path = args.store or DEFAULT_STORE()
+    args.store = store_path
+    with _open(args) as store:
+        runs = [load_run(store, r) for r in run_ids]
+    summaries = [tables.summary_table(d) for d in runs]
+    fig = plots.tradeoff_figure(summaries, plots.setting_labels([d.run for d in runs]))
+    points = tables.across_runs_wide(tables.across_runs(runs))
+    _print_df(points)
+    if fig is None:
+        print("sweep: no motion output in these runs, so no motion-vs-flicker plot", file=sys.stderr)
+        return 0
+    stem = args.plot or Path(store_path).parent / "reports" / f"sweep_{_safe(runs[0].run.get('sweep') or runs[0].label)}"
+    for p in plots.save_figure(fig, stem):
+        print(f"plot: {p}", file=sys.stderr)
+    return 0
