@@ -40,25 +40,32 @@ def main() -> None:
 
     video = Video(pan_video(skimage.data.astronaut(), 49, (2.3, -0.9), (480, 832)), fps=16.0)
     metrics = [WarpingError(), Motion(), MotionSmoothness(), IdentityDrift(), Flicker()]
-    times: dict[str, list[float]] = {"flow (shared)": []} | {m.name: [] for m in metrics}
-    for i in range(args.repeats + 1):  # first run warms up OpenCV / numpy
+    stages = ["flow (shared)"] + [m.name for m in metrics]
+    wall: dict[str, list[float]] = {k: [] for k in stages}
+    cpu: dict[str, list[float]] = {k: [] for k in stages}
+
+    def timed(name, fn, record):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        if record:
+            wall[name].append(time.perf_counter() - w0)
+            cpu[name].append(time.process_time() - c0)
+
+    for i in range(args.repeats + 1):  # the first run warms up OpenCV / numpy
         ctx = VideoContext(video)
-        t0 = time.perf_counter()
-        video_flows(video, ctx)
-        stage = {"flow (shared)": time.perf_counter() - t0}
+        timed("flow (shared)", lambda: video_flows(video, ctx), i > 0)
         for m in metrics:
-            t0 = time.perf_counter()
-            m.compute(video, None, ctx)
-            stage[m.name] = time.perf_counter() - t0
-        if i:
-            for k, v in stage.items():
-                times[k].append(v)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    core = sum(v for k, v in med.items() if k != "flicker")
-    print(f"49x480x832, {args.threads} OpenCV threads, median of {args.repeats}:")
-    for k, v in med.items():
-        print(f"  {k:18s} {v * 1000:8.1f} ms")
-    print(f"  {'total (no flicker)':18s} {core * 1000:8.1f} ms")
+            timed(m.name, lambda: m.compute(video, None, ctx), i > 0)
+    # CPU time (all threads of this process) is reported too: on a shared machine the
+    # wall time includes waiting for other processes, CPU time does not
+    print(f"49x480x832, {args.threads} OpenCV threads, median of {args.repeats} runs:")
+    print(f"  {'stage':18s} {'wall ms':>9s} {'cpu ms':>9s}")
+    for k in stages:
+        print(f"  {k:18s} {statistics.median(wall[k]) * 1000:9.1f} {statistics.median(cpu[k]) * 1000:9.1f}")
+    core = [k for k in stages if k != "flicker"]
+    total_w = sum(statistics.median(wall[k]) for k in core)
+    total_c = sum(statistics.median(cpu[k]) for k in core)
+    print(f"  {'total (no flicker)':18s} {total_w * 1000:9.1f} {total_c * 1000:9.1f}")
 
 
 if __name__ == "__main__":

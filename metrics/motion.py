@@ -17,14 +17,14 @@ import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
 from vbench_lite.metrics.base import Output, Score
-from vbench_lite.metrics.flow import PairFlows
+from vbench_lite.metrics.flow import PairFlows, magnitude
 
 TOP_FRACTION = 0.05  # "top-5 %" of pixels by flow magnitude
 
 
 def flow_magnitudes(flows: PairFlows) -> tuple[np.ndarray, np.ndarray]:
     """Per-pair mean (P,) and top-5 % mean (P,) flow magnitude, full-res px/frame."""
-    mag = np.sqrt((flows.fw ** 2).sum(-1)).reshape(len(flows.fw), -1) / flows.scale  # (P, h*w)
+    mag = np.stack([magnitude(f).ravel() for f in flows.fw]) / flows.scale  # (P, h*w) full-res px
     k = max(1, int(round(TOP_FRACTION * mag.shape[1])))
     top = np.partition(mag, mag.shape[1] - k, axis=1)[:, -k:]  # (P, k) largest magnitudes
     return mag.mean(1), top.mean(1)

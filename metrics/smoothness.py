@@ -34,7 +34,7 @@ import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
 from vbench_lite.metrics.base import MetricSkipped, Output, Score
-from vbench_lite.metrics.flow import PairFlows, masked_mean
+from vbench_lite.metrics.flow import PairFlows, magnitude, masked_mean
 
 
 def flow_acceleration(flows: PairFlows) -> np.ndarray:
@@ -42,7 +42,7 @@ def flow_acceleration(flows: PairFlows) -> np.ndarray:
     out = []
     for t in range(1, len(flows.fw)):
         acc = flows.fw[t] + flows.bw[t - 1]  # (h, w, 2), both on frame t's grid
-        mag = np.sqrt((acc ** 2).sum(-1)) / flows.scale  # (h, w) full-res px/frame^2
+        mag = magnitude(acc) / flows.scale  # (h, w) full-res px/frame^2
         out.append(masked_mean(mag, flows.valid_fw[t] & flows.valid_bw[t - 1]))
     return np.asarray(out, np.float64)
 

@@ -29,7 +29,8 @@ def warping_errors(flows: PairFlows) -> tuple[np.ndarray, np.ndarray]:
     errs, occ = [], []
     for t in range(len(flows.fw)):
         pred, _ = warp(flows.frames[t + 1], flows.fw[t])  # (h, w, 3) frame t+1 seen from t
-        sq = ((pred - flows.frames[t]) ** 2).sum(-1)  # (h, w) squared RGB error
+        d = pred - flows.frames[t]  # (h, w, 3)
+        sq = d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1] + d[..., 2] * d[..., 2]  # (h, w) squared RGB error
         errs.append(masked_mean(sq, flows.valid_fw[t]))
         occ.append(1.0 - flows.valid_fw[t].mean())
     return np.asarray(errs, np.float64), np.asarray(occ, np.float64)
