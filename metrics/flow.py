@@ -58,6 +58,9 @@ DIS_PRESET = "refined"
 FB_ALPHA, FB_BETA = 0.01, 0.5
 MB_ALPHA, MB_BETA = 0.01, 0.002
 BACKENDS = ("dis", "raft-large", "raft-small")
+# DIS refuses frames under 12 px and returns NaN on very thin ones (measured: 9x300);
+# smaller frames are reflect-padded to this size for the flow and cropped back
+MIN_FLOW_SIDE = 32
 
 
 @dataclass
@@ -81,8 +84,10 @@ class PairFlows:
 
 
 def analysis_factor(height: int, width: int, target: int = ANALYSIS_TARGET_SIDE) -> int:
-    """Integer downsampling factor k >= 1 that brings the longest side nearest ``target``."""
-    return max(1, round(max(height, width) / target))
+    """Integer downsampling factor k >= 1 that brings the longest side nearest ``target``,
+    never leaving the shortest side under ``MIN_FLOW_SIDE``."""
+    k = max(1, round(max(height, width) / target))
+    return max(1, min(k, min(height, width) // MIN_FLOW_SIDE))
 
 
 def analysis_frames(frames: np.ndarray, target: int = ANALYSIS_TARGET_SIDE) -> tuple[np.ndarray, float]:
@@ -175,10 +180,14 @@ def dis_flow_pairs(gray: np.ndarray, config: str = DIS_PRESET) -> tuple[np.ndarr
     spreads each call over OpenCV's threads, and two Python threads measured no faster
     on 2 cores.
     """
+    t, h, w = gray.shape
+    ph, pw = max(0, MIN_FLOW_SIDE - h), max(0, MIN_FLOW_SIDE - w)
+    if ph or pw:  # tiny frames: reflect-pad, compute, crop back
+        gray = np.stack([cv2.copyMakeBorder(g, 0, ph, 0, pw, cv2.BORDER_REFLECT) for g in gray])
     dis = make_dis(config)
-    fw = np.stack([dis.calc(a, b, None) for a, b in zip(gray[:-1], gray[1:])])  # (P, h, w, 2)
-    bw = np.stack([dis.calc(b, a, None) for a, b in zip(gray[:-1], gray[1:])])
-    return fw, bw
+    fw = np.stack([dis.calc(a, b, None) for a, b in zip(gray[:-1], gray[1:])])[:, :h, :w]  # (P, h, w, 2)
+    bw = np.stack([dis.calc(b, a, None) for a, b in zip(gray[:-1], gray[1:])])[:, :h, :w]
+    return np.ascontiguousarray(fw), np.ascontiguousarray(bw)
 
 
 def pair_flows(small: np.ndarray, scale: float, backend: str = "dis", raft_path=None) -> PairFlows:
@@ -192,8 +201,10 @@ def pair_flows(small: np.ndarray, scale: float, backend: str = "dis", raft_path=
         from vbench_lite.metrics._raft import load_raft, raft_flow_pairs
 
         fw, bw = raft_flow_pairs(small, load_raft(backend, raft_path))
-    valid_fw = ~np.stack([occlusion(f, b) for f, b in zip(fw, bw)])  # (P, h, w)
-    valid_bw = ~np.stack([occlusion(b, f) for f, b in zip(fw, bw)])
+    finite = np.isfinite(fw).all(-1) & np.isfinite(bw).all(-1)  # (P, h, w); a failed flow is not a match
+    fw, bw = np.nan_to_num(fw, copy=False), np.nan_to_num(bw, copy=False)
+    valid_fw = ~np.stack([occlusion(f, b) for f, b in zip(fw, bw)]) & finite  # (P, h, w)
+    valid_bw = ~np.stack([occlusion(b, f) for f, b in zip(fw, bw)]) & finite
     rgb = small.astype(np.float32) / 255.0  # (T, h, w, 3)
     return PairFlows(rgb, fw, bw, valid_fw, valid_bw, float(scale), backend)
 
