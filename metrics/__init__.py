@@ -32,13 +32,21 @@ METRICS.register("monotone_change", "vbench_lite.metrics.physics:MonotoneChange"
 METRICS.register("shape_drift", "vbench_lite.metrics.physics:ShapeDrift")
 
 
-def load_metrics(names: list[str] | None = None) -> tuple[list[Metric], dict[str, str]]:
+def load_metrics(names: list[str] | None = None,
+                 options: dict[str, dict[str, str]] | None = None) -> tuple[list[Metric], dict[str, str]]:
     """Instantiate metrics by name (default: every metric marked ``default``).
 
-    Returns ``(metrics, skipped)`` where ``skipped`` maps a metric name to the reason
-    it cannot run here (module missing, backbone missing, ...). Unknown names given
-    explicitly raise ``UserError`` with a suggestion.
+    ``options`` maps a metric name to constructor keywords (from the CLI's
+    ``--metric-set fvd.reference_dir=DIR``). Returns ``(metrics, skipped)`` where
+    ``skipped`` maps a metric name to the reason it cannot run here (module missing,
+    backbone missing, ...). Unknown names given explicitly raise ``UserError`` with a
+    suggestion.
     """
+    from vbench_lite.errors import UserError
+
+    options = options or {}
+    for name in options:
+        METRICS.get(name)  # an unknown name gets "did you mean"
     explicit = names is not None
     metrics, skipped = [], {}
     for name in (names if explicit else METRICS.names()):
@@ -47,7 +55,10 @@ def load_metrics(names: list[str] | None = None) -> tuple[list[Metric], dict[str
         except ImportError as exc:
             skipped[name] = f"not installed ({exc})"
             continue
-        metric = cls()
+        try:
+            metric = cls(**options.get(name, {}))
+        except TypeError as exc:
+            raise UserError(f"--metric-set {name}: {exc}") from None
         if not explicit and not getattr(metric, "default", True):
             continue
         reason = metric.unavailable_reason()

@@ -90,7 +90,7 @@ def execute(
         cases, suite_versions = build_cases(spec, render)
     else:
         suite_versions = {"adhoc": "1"}
-    metrics, skipped = load_metrics(spec.metrics)
+    metrics, skipped = load_metrics(spec.metrics, spec.metric_options)
     metric_versions = {m.name: m.version for m in metrics}
     fingerprint = gen.fingerprint(settings)
     run_id = spec.run_id(settings, fingerprint, suite_versions, metric_versions)

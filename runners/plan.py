@@ -25,6 +25,7 @@ class RunSpec:
     suites: list[str] = field(default_factory=lambda: ["default"])
     seeds: list[int] = field(default_factory=lambda: [0])
     metrics: list[str] | None = None  # None = the default metric set
+    metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> constructor kwargs
     name: str = ""
     sweep: str | None = None
     role: str = "eval"  # "eval", or "floor" for the simulator oracle scored beside a run
@@ -34,7 +35,7 @@ class RunSpec:
         ident = {
             "name": self.name, "generator": self.generator, "settings": resolved_settings,
             "fingerprint": fingerprint, "suites": suite_versions, "seeds": self.seeds,
-            "metrics": metric_versions, "role": self.role,
+            "metrics": metric_versions, "metric_options": self.metric_options, "role": self.role,
             "render": None if self.render is None else self.render.__dict__,
         }
         blob = json.dumps(ident, sort_keys=True, default=str).encode()
@@ -49,6 +50,17 @@ def parse_assignments(items: list[str] | None, *, what: str = "--set") -> dict[s
         if not eq or not key.strip():
             raise UserError(f"{what} {item!r}: expected KEY=VALUE")
         out[key.strip()] = value.strip()
+    return out
+
+
+def parse_metric_options(items: list[str] | None) -> dict[str, dict[str, str]]:
+    """``["fvd.reference_dir=/data/real"]`` -> ``{"fvd": {"reference_dir": "/data/real"}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for key, value in parse_assignments(items, what="--metric-set").items():
+        metric, dot, option = key.partition(".")
+        if not dot or not option:
+            raise UserError(f"--metric-set {key}={value}: expected METRIC.OPTION=VALUE")
+        out.setdefault(metric, {})[option] = value
     return out
 
 
@@ -93,7 +105,7 @@ def expand(base: RunSpec, grid: dict[str, list[str]]) -> list[RunSpec]:
         label = ",".join(f"{k}={v}" for k, v in point.items())
         specs.append(RunSpec(
             generator=base.generator, settings={**base.settings, **point}, suites=base.suites,
-            seeds=base.seeds, metrics=base.metrics,
+            seeds=base.seeds, metrics=base.metrics, metric_options=base.metric_options,
             name=f"{base.name or base.generator}[{label}]", sweep=f"sweep-{sweep_id}", role=base.role,
             render=base.render,
         ))

@@ -18,6 +18,8 @@ def default_generator() -> str:
 
 def add_common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics", help="comma-separated metric names (default: all available)")
+    p.add_argument("--metric-set", action="append", metavar="METRIC.OPTION=VALUE",
+                   help="metric option, e.g. fvd.reference_dir=real_videos/ or clip_consistency.pretrained=FILE")
     p.add_argument("--name", default="", help="run name (part of the run's identity; e.g. a checkpoint tag)")
     p.add_argument("--store", type=Path, help="results store (default: $VBENCH_LITE_STORE or "
                    "./vbench_results/results.sqlite)")
@@ -63,12 +65,14 @@ def _metric_list(args) -> list[str] | None:
 
 def run_from_args(args) -> list[str]:
     """Execute the runs that ``args`` describe; return their run ids (for ``sweep``)."""
-    from vbench_lite.runners.plan import RunSpec, expand, parse_assignments, parse_seeds, parse_sweep
+    from vbench_lite.runners.plan import (
+        RunSpec, expand, parse_assignments, parse_metric_options, parse_seeds, parse_sweep,
+    )
 
     base = RunSpec(
         generator=args.generator or default_generator(), settings=parse_assignments(args.set),
         suites=args.suite or ["default"], seeds=parse_seeds(args.seeds), metrics=_metric_list(args),
-        name=args.name,
+        metric_options=parse_metric_options(args.metric_set), name=args.name,
     )
     specs = expand(base, parse_sweep(args.sweep))
     summaries = _execute_all(specs, args, floor=not args.no_floor)
@@ -117,6 +121,7 @@ def _floor_runs(specs, store, args, rank, world):
         if not any(c.truth is not None for c in cases):
             continue
         floor = RunSpec(generator="simulator", suites=spec.suites, seeds=spec.seeds, metrics=spec.metrics,
+                        metric_options=spec.metric_options,
                         name=f"floor-{'+'.join(spec.suites)}-{render.height}x{render.width}", role="floor",
                         render=render)
         out.append(execute(floor, store, cache_dir=args.cache_dir, progress=not args.no_progress,
@@ -134,8 +139,11 @@ def cmd_eval(args) -> int:
     from vbench_lite.runners.execute import execute
     from vbench_lite.store import DEFAULT_STORE, Store
 
+    from vbench_lite.runners.plan import parse_metric_options
+
     spec, gen, cases = eval_spec_and_generator(args.paths, prompts=args.prompts, fps=args.fps,
                                                metrics=_metric_list(args), name=args.name)
+    spec.metric_options = parse_metric_options(args.metric_set)
     store = Store(args.store or DEFAULT_STORE())
     try:
         summary = execute(spec, store, generator=gen, cases=cases, progress=not args.no_progress)
