@@ -80,6 +80,17 @@ def _directions(run: dict) -> dict[str, float]:
     return out
 
 
+def output_groups(run: dict) -> dict[str, str]:
+    """Output name -> its metric object's group ("temporal" / "physics") as the run
+    declared it; empty when the run declares none."""
+    out: dict[str, str] = {}
+    for decl in (run.get("metrics") or {}).values():
+        for o in (decl or {}).get("outputs", []) or []:
+            if isinstance(o, dict) and "name" in o and decl.get("group"):
+                out[o["name"]] = str(decl["group"])
+    return out
+
+
 def load_run(store: Store, ref: str | dict) -> RunData:
     """All rows of one run (without timelines)."""
     run = ref if isinstance(ref, dict) else store.run(ref)

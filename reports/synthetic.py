@@ -64,9 +64,11 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
     item also gets a small cached clip (noise whose strength follows its warping error)."""
     rng = np.random.default_rng(spec.seed)
     run_id = f"{spec.name}-{spec.seed}"
-    metrics = {src: {"version": "1", "backbone": None, "group": "synthetic",
-                     "outputs": [{"name": name, "units": u, "higher_is_better": hib}]}
-               for name, (u, hib, _, _, src) in {**METRICS, **PHYSICS, **SET_METRICS}.items()}
+    metrics: dict = {}
+    for name, (u, hib, _, _, src) in {**METRICS, **PHYSICS, **SET_METRICS}.items():
+        decl = metrics.setdefault(src, {"version": "1", "backbone": None, "outputs": [],
+                                        "group": "physics" if name in PHYSICS else "temporal"})
+        decl["outputs"].append({"name": name, "units": u, "higher_is_better": hib})
     store.begin_run(run_id, name=spec.name, generator="simulator" if floor else spec.generator,
                     settings=spec.settings, suites=["probes_basic"] if floor else ["prompts_basic", "probes_basic"],
                     seeds=list(seeds), metrics=metrics,

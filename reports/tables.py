@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vbench_lite.reports.data import RunData, direction_word, metric_info
+from vbench_lite.reports.data import RunData, direction_word, metric_info, output_groups
 from vbench_lite.reports.stats import mean_ci
 
 SUMMARY_COLUMNS = ["metric", "units", "direction", "n", "mean", "ci_low", "ci_high", "note", "source"]
@@ -55,8 +55,13 @@ def physics_table(data: RunData, floor: pd.DataFrame | None = None, *, confidenc
                   n_resamples: int | None = None) -> pd.DataFrame:
     """Outputs scored on probe items (split "id"/"ood"), one row per (metric, split),
     with the simulator floor: the mean floor score over the same cases (``floor`` from
-    ``data.floor_scores``; NaN when there is no floor run)."""
+    ``data.floor_scores``; NaN when there is no floor run). Only outputs of metrics in
+    the "physics" group when the run declares groups (flicker on a probe is not a
+    physics error)."""
     probe = data.scores[data.scores["split"].isin(["id", "ood"])]
+    groups = output_groups(data.run)
+    if groups:
+        probe = probe[probe["metric"].map(groups).eq("physics")]
     if probe.empty:
         return pd.DataFrame(columns=PHYSICS_COLUMNS)
     info = metric_info(probe)

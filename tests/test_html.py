@@ -36,6 +36,7 @@ def html_file(store_path, tmp_path_factory):
                         exports=True)
 
 
+@pytest.mark.slow
 def test_html_is_self_contained_and_escaped(html_file):
     text = html_file.read_text()
     assert EVIL not in text and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
@@ -49,6 +50,7 @@ def test_html_is_self_contained_and_escaped(html_file):
     assert "backbone DINO not found" in text and "CUDA out of memory" in text
 
 
+@pytest.mark.slow
 def test_exports(html_file):
     folder = html_file.with_name("report_files")
     names = {p.name for p in folder.iterdir()}

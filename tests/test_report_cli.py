@@ -48,6 +48,7 @@ def test_compare_prints_verdicts(store, capsys):
     assert main(["compare", "nightly-1", "--store", str(store)]) == 2
 
 
+@pytest.mark.slow
 def test_report_writes_html_and_exports(store, capsys, tmp_path):
     out = tmp_path / "rep.html"
     assert main(["report", "nightly-1", "nightly-3", "-o", str(out), "--store", str(store)]) == 0

@@ -89,3 +89,18 @@ def test_across_runs_wide(store):
     wide = tables.across_runs_wide(long)
     assert list(wide.columns[:3]) == ["metric", "units", "direction"]
     assert {"a", "floor"} <= set(wide.columns)
+
+
+def test_physics_table_keeps_only_physics_group(tmp_path):
+    """Flicker scored on a probe item is not a physics error; velocity_error is."""
+    with Store(tmp_path / "p.sqlite") as st:
+        st.begin_run("r", name="r", generator="g", settings={}, suites=["p"], seeds=[0],
+                     metrics={"flicker": {"group": "temporal", "outputs": [{"name": "flicker"}]},
+                              "velocity_error": {"group": "physics", "outputs": [{"name": "velocity_error"}]}},
+                     skipped_metrics={}, provenance={})
+        for i in range(4):
+            st.write_item("r", {"case_id": f"c{i}", "seed": 0, "suite": "p", "split": "id", "status": "ok"},
+                          [{"metric": m, "value": float(i), "units": "u", "higher_is_better": False}
+                           for m in ("flicker", "velocity_error")])
+        phys = tables.physics_table(data.load_run(st, "r"))
+    assert list(phys["metric"]) == ["velocity_error"]
