@@ -159,7 +159,7 @@ def _occlusion(rng, p, hw, duration, cond_time):
         r, v = p["radius"], p["speed"]
         x0 = r + 0.2
         t_hide = rng.uniform(0.2, 0.6)  # seconds fully hidden
-        x_left = x0 + v * cond_time + r + rng.uniform(0.1, 0.8)  # occluder left edge
+        x_left = x0 + v * cond_time + r + rng.uniform(0.35, 0.9)  # occluder left edge (clear by > 1 px at 32x32)
         width = 2 * r + v * t_hide
         t_out = (x_left + width + r - x0) / v  # fully out again
         if t_out + 0.3 <= duration and x_left + width + 2 * r + 0.3 * v <= WORLD_WIDTH:
