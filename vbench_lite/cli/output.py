@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-MAX_ROWS = 40  # beyond this many videos the table shows per-metric means only
+MAX_VIDEO_COLUMNS = 6  # beyond this many videos the table shows per-metric means only
 
 
 def collect(store, summary) -> dict:
@@ -56,24 +56,25 @@ def _print_run(run: dict, file) -> None:
           f"{run['failed']} failed, {run['seconds']:.1f} s", file=file)
     units, direction, records = {}, {}, []
     for v in run["videos"]:
-        rec = {"video": f"{v['case_id']}" + (f"#{v['seed']}" if v["seed"] else "")}
         for m, s in v["scores"].items():
-            rec[m] = s["value"]
-            units[m], direction[m] = s["units"], "↑" if s["higher_is_better"] else "↓"
-        records.append(rec)
-    if records and units:
-        df = pd.DataFrame(records).set_index("video")
-        df = df[sorted(units)]
-        mean = df.mean(numeric_only=True).rename("MEAN")
-        shown = df if len(df) <= MAX_ROWS else df.iloc[0:0]
-        table = pd.concat([shown, mean.to_frame().T])
-        table.columns = [f"{m} {direction[m]}" for m in table.columns]
-        with pd.option_context("display.max_columns", None, "display.width", 200,
+            units[m], direction[m] = s["units"], "higher" if s["higher_is_better"] else "lower"
+            records.append({"video": v["case_id"] + (f"#{v['seed']}" if v["seed"] else ""),
+                            "split": v["split"] or "", "metric": m, "value": s["value"]})
+    if records:
+        df = pd.DataFrame(records)
+        if df["video"].nunique() <= MAX_VIDEO_COLUMNS:
+            table = df.pivot_table(index="metric", columns="video", values="value", aggfunc="first")
+        else:  # many videos: means (overall and per split) per metric
+            table = df.groupby("metric")["value"].agg(mean="mean", n="count")
+            for split in sorted(set(df["split"]) - {""}):
+                table[f"mean {split}"] = df[df["split"] == split].groupby("metric")["value"].mean()
+        table["better"] = [direction[m] for m in table.index]
+        table["units"] = [units[m] for m in table.index]
+        with pd.option_context("display.max_columns", None, "display.width", 250, "display.max_rows", 500,
                                "display.float_format", "{:.4g}".format):
-            print(table.T.to_string() if len(table.columns) > len(table) else table.to_string(), file=file)
-        print("units: " + "; ".join(f"{m}: {u}" for m, u in sorted(units.items())), file=file)
+            print(table.to_string(na_rep="-"), file=file)
     for m, s in run["set_scores"].items():
-        print(f"{m} (set): {s['value']:.4g} {s['units']}", file=file)
+        print(f"{m} (whole set): {s['value']:.4g} {s['units']}", file=file)
     for reason, n in run["failure_reasons"].items():
         print(f"failed x{n}: {reason}", file=file)
     for m, reason in run["skipped_metrics"].items():
