@@ -1,7 +1,8 @@
 """Paired comparison of two runs over the same cases and seeds.
 
 For each output, items are joined on (case_id, seed); the difference ``B - A`` is
-averaged and a paired bootstrap interval is put around it (``stats.paired_diff``).
+averaged and a paired bootstrap interval is put around it (``stats.paired_diff``),
+resampling whole cases (all seeds of a case together, see ``stats``).
 Pairing removes the case-to-case spread (some prompts are simply harder), which is
 what lets a nightly check see a real 2 % shift without crying wolf on noise.
 
@@ -78,8 +79,8 @@ def compare_runs(a: RunData, b: RunData, *, alpha: float = 0.05, correction: str
     confidence = 1 - alpha / m
     rows = []
     for metric, g in groups.items():
-        ci = paired_diff(g["a"].to_numpy(), g["b"].to_numpy(), confidence=confidence,
-                         n_resamples=n_resamples)
+        ci = paired_diff(g["a"].to_numpy(), g["b"].to_numpy(), clusters=g["case_id"].to_numpy(),
+                         confidence=confidence, n_resamples=n_resamples)
         hib = info.loc[metric, "higher_is_better"] if metric in info.index else np.nan
         mean_a, mean_b = _mean(g["a"]), _mean(g["b"])  # over pairs, each side's finite values
         note = ci.note

@@ -14,6 +14,13 @@ Method (``scipy.stats.bootstrap``, fixed ``random_state`` so a report is reprodu
   0.12 / sqrt(B / 500) bootstrap standard errors: ~6 % of the half-width at B = 500,
   ~4 % at B = 1000. Comparisons use ``GATE_RESAMPLES`` because their
   Bonferroni-adjusted tails are thinner (alpha / 2m each).
+* Resampling unit: the *case*. Seeds of one case share its difficulty (and a changed
+  model changes a case the same way under every seed), so treating (case, seed)
+  items as independent would make intervals too narrow and the gate cry wolf. With
+  ``clusters`` given, each case contributes (sum, count) of its finite values and the
+  statistic is sum/sum -- exactly the item mean -- resampled over cases
+  (``paired=True`` keeps sum and count together). One item per case reduces to the
+  ordinary bootstrap.
 * Degenerate samples never crash: n < 2 gives the mean with a NaN interval and the
   note "n=1"; a constant sample gives a NaN interval and "all values equal" (for a
   paired difference a constant non-zero shift is real evidence, see ``paired_diff``).
@@ -52,15 +59,18 @@ def table_resamples(n: int) -> int:
     return int(min(TABLE_RESAMPLES, max(MIN_TABLE_RESAMPLES, _MAX_BATCH_ELEMS // max(n, 1))))
 
 
-def mean_ci(values, *, confidence: float = 0.95, n_resamples: int | None = None,
+def mean_ci(values, *, clusters=None, confidence: float = 0.95, n_resamples: int | None = None,
             seed: int = SEED) -> Interval:
     """Mean of the finite entries of ``values`` with a bootstrap CI at ``confidence``
     (0 < confidence < 1). Non-finite entries are dropped and counted in the note.
+    ``clusters``: a label per value (the case id); resampling is over clusters.
     ``n_resamples`` None: ``table_resamples(n)``."""
     x = np.asarray(values, dtype=np.float64).ravel()  # (n,)
     finite = np.isfinite(x)
     dropped = int((~finite).sum())
     x = x[finite]
+    if clusters is not None:
+        clusters = np.asarray(clusters).ravel()[finite]  # (n,)
     note = f"{dropped} not finite" if dropped else ""
     if x.size == 0:
         return Interval(np.nan, np.nan, np.nan, 0, _join(note, "no values"))
@@ -69,11 +79,20 @@ def mean_ci(values, *, confidence: float = 0.95, n_resamples: int | None = None,
         return Interval(mean, np.nan, np.nan, 1, _join(note, "n=1: no interval"))
     if np.ptp(x) == 0:
         return Interval(mean, np.nan, np.nan, int(x.size), _join(note, "all values equal: no interval"))
-    low, high = _bootstrap_mean(x, confidence, n_resamples or table_resamples(x.size), seed)
+    data: tuple = (x,)
+    if clusters is not None:
+        _, inv = np.unique(clusters, return_inverse=True)  # (n,) cluster index per value
+        if inv.max() + 1 < x.size:  # some case has several seeds: resample cases
+            sums = np.bincount(inv, weights=x)  # (k,)
+            counts = np.bincount(inv).astype(np.float64)  # (k,)
+            data = (sums, counts)
+            if sums.size < 2:
+                return Interval(mean, np.nan, np.nan, int(x.size), _join(note, "one case: no interval"))
+    low, high = _bootstrap_mean(data, confidence, n_resamples or table_resamples(data[0].size), seed)
     return Interval(mean, low, high, int(x.size), note)
 
 
-def paired_diff(a, b, *, confidence: float = 0.95, n_resamples: int = GATE_RESAMPLES,
+def paired_diff(a, b, *, clusters=None, confidence: float = 0.95, n_resamples: int = GATE_RESAMPLES,
                 seed: int = SEED) -> Interval:
     """Mean of ``b - a`` over pairs where both are finite, with a paired bootstrap CI.
 
@@ -82,6 +101,7 @@ def paired_diff(a, b, *, confidence: float = 0.95, n_resamples: int = GATE_RESAM
     ``paired=True`` over two samples, same distribution). When every difference is
     the same non-zero number (deterministic generators re-run with a real shift) the
     interval is the degenerate [d, d] rather than NaN: the shift is not noise.
+    ``clusters``: case id per pair (resampling over cases, see module docstring).
     """
     a = np.asarray(a, dtype=np.float64).ravel()  # (n,)
     b = np.asarray(b, dtype=np.float64).ravel()  # (n,)
@@ -90,28 +110,35 @@ def paired_diff(a, b, *, confidence: float = 0.95, n_resamples: int = GATE_RESAM
     d = b - a  # (n,)
     ok = np.isfinite(d)
     d = d[ok]
+    if clusters is not None:
+        clusters = np.asarray(clusters).ravel()[ok]  # (n,)
     if d.size >= 2 and np.ptp(d) == 0:
         v = float(d[0])
         if v == 0:
             return Interval(0.0, 0.0, 0.0, int(d.size), "all differences zero")
         return Interval(v, v, v, int(d.size), "constant shift in every pair")
-    return mean_ci(d, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    return mean_ci(d, clusters=clusters, confidence=confidence, n_resamples=n_resamples, seed=seed)
 
 
-def _bootstrap_mean(x: np.ndarray, confidence: float, n_resamples: int, seed: int) -> tuple[float, float]:
-    method = "BCa" if x.size <= BCA_MAX_N else "percentile"
-    batch = max(1, min(n_resamples, _MAX_BATCH_ELEMS // x.size))
+def _ratio_of_sums(sums, counts, axis=-1):
+    return sums.sum(axis=axis) / counts.sum(axis=axis)
+
+
+def _bootstrap_mean(data: tuple, confidence: float, n_resamples: int, seed: int) -> tuple[float, float]:
+    """CI of the mean of ``data[0]`` or, with (sums, counts), of sum/sum over clusters."""
+    k = data[0].size
+    stat = np.mean if len(data) == 1 else _ratio_of_sums
+    batch = max(1, min(n_resamples, _MAX_BATCH_ELEMS // (k * len(data))))
+    kw = dict(confidence_level=confidence, n_resamples=n_resamples, vectorized=True, axis=-1,
+              batch=batch, paired=len(data) > 1)
     with warnings.catch_warnings():
         # BCa warns (and returns NaN) on near-degenerate samples; we fall back below.
         warnings.simplefilter("ignore")
-        res = stats.bootstrap((x,), np.mean, confidence_level=confidence, n_resamples=n_resamples,
-                              method=method, vectorized=True, axis=-1, batch=batch,
-                              random_state=np.random.default_rng(seed))
+        method = "BCa" if k <= BCA_MAX_N else "percentile"
+        res = stats.bootstrap(data, stat, method=method, random_state=np.random.default_rng(seed), **kw)
         low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
         if method == "BCa" and not (np.isfinite(low) and np.isfinite(high)):
-            res = stats.bootstrap((x,), np.mean, confidence_level=confidence, n_resamples=n_resamples,
-                                  method="percentile", vectorized=True, axis=-1, batch=batch,
-                                  random_state=np.random.default_rng(seed))
+            res = stats.bootstrap(data, stat, method="percentile", random_state=np.random.default_rng(seed), **kw)
             low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
     return low, high
 

@@ -26,8 +26,9 @@ PHYSICS_COLUMNS = ["metric", "split", "units", "direction", "n", "mean", "ci_low
 def _ci_rows(groups, confidence: float, n_resamples: int | None) -> list[dict]:
     """One bootstrap call per group (vectorised over resamples inside scipy)."""
     rows = []
-    for key, values in groups:
-        ci = mean_ci(values.to_numpy(), confidence=confidence, n_resamples=n_resamples)
+    for key, g in groups:  # g: the group's rows (value, case_id); resampled by case
+        ci = mean_ci(g["value"].to_numpy(), clusters=g["case_id"].to_numpy(), confidence=confidence,
+                     n_resamples=n_resamples)
         rows.append({"key": key, "n": ci.n, "mean": ci.mean, "ci_low": ci.low,
                      "ci_high": ci.high, "note": ci.note})
     return rows
@@ -40,7 +41,7 @@ def summary_table(data: RunData, *, confidence: float = 0.95,
     if data.scores.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     info = metric_info(data.scores)
-    rows = _ci_rows(data.scores.groupby("metric", sort=True)["value"], confidence, n_resamples)
+    rows = _ci_rows(data.scores.groupby("metric", sort=True)[["value", "case_id"]], confidence, n_resamples)
     df = pd.DataFrame(rows).rename(columns={"key": "metric"})
     df["units"] = df["metric"].map(info["units"])
     df["direction"] = df["metric"].map(info["higher_is_better"]).map(direction_word)
@@ -65,7 +66,7 @@ def physics_table(data: RunData, floor: pd.DataFrame | None = None, *, confidenc
     if probe.empty:
         return pd.DataFrame(columns=PHYSICS_COLUMNS)
     info = metric_info(probe)
-    rows = _ci_rows(probe.groupby(["metric", "split"], sort=True)["value"], confidence, n_resamples)
+    rows = _ci_rows(probe.groupby(["metric", "split"], sort=True)[["value", "case_id"]], confidence, n_resamples)
     df = pd.DataFrame(rows)
     df[["metric", "split"]] = pd.DataFrame(df.pop("key").tolist(), index=df.index)
     df["units"] = df["metric"].map(info["units"])

@@ -104,3 +104,19 @@ def test_physics_table_keeps_only_physics_group(tmp_path):
                            for m in ("flicker", "velocity_error")])
         phys = tables.physics_table(data.load_run(st, "r"))
     assert list(phys["metric"]) == ["velocity_error"]
+
+
+def test_case_clustered_interval_is_wider_for_correlated_seeds():
+    """Seeds of one case share its difficulty: resampling cases must widen the interval
+    versus (wrongly) treating 10 seeds of each case as independent items."""
+    rng = np.random.default_rng(3)
+    case_effect = np.repeat(rng.normal(0, 1, 30), 10)  # (300,): 30 cases x 10 seeds
+    values = case_effect + 0.1 * rng.standard_normal(300)
+    cases = np.repeat(np.arange(30), 10)
+    naive = mean_ci(values)
+    clustered = mean_ci(values, clusters=cases)
+    assert clustered.mean == pytest.approx(naive.mean)
+    assert (clustered.high - clustered.low) > 2 * (naive.high - naive.low)
+    # with one value per case the clustered bootstrap is the ordinary one
+    single = mean_ci(values[::10], clusters=cases[::10])
+    assert (single.low, single.high) == (mean_ci(values[::10]).low, mean_ci(values[::10]).high)
