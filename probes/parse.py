@@ -110,7 +110,12 @@ def _blob_state(frame, lab, comp_mask, k, bbox, scale, height_w, static, n_balls
     grown = cv2.dilate(core.astype(np.uint8), kernel) > 0
     sub, sublab = frame[r0:r1, c0:c1], lab[r0:r1, c0:c1]
     inner = cv2.erode(core.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    color = sub[inner].mean(0) if inner.sum() >= 3 else sub[core].mean(0)  # (3,)
+    if inner.sum() >= 3:
+        color = sub[inner].mean(0)  # (3,)
+    else:  # a blob of a few pixels has no interior: take its purest pixels (farthest from background)
+        px = sub[core]  # (P, 3)
+        dist = np.linalg.norm(px - np.asarray(BACKGROUND, np.float32), axis=1)
+        color = px[dist >= 0.9 * dist.max()].mean(0)
     # never take another ball's pixels or a box's (by geometry); a pixel labelled as a
     # box colour *outside* any box is this ball's anti-aliased edge (e.g. white over dark = grey)
     keep = grown & ((sublab == k) | ((sublab == 0) | (sublab > n_balls)) & ~static[r0:r1, c0:c1])
