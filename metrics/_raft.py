@@ -55,7 +55,7 @@ def load_raft(backend: str, path=None):
     return load_raft_file(resolve(backend, path), backend)
 
 
-def raft_flow_pairs(frames: np.ndarray, model, updates: int = RAFT_UPDATES) -> tuple[np.ndarray, np.ndarray]:
+def raft_flow_pairs(frames: np.ndarray, model, updates: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Forward/backward RAFT flow of uint8 (T, h, w, 3) RGB frames.
 
     Returns (fw, bw), each (T-1, h, w, 2) float32 in pixels of the given frames.
@@ -73,7 +73,7 @@ def raft_flow_pairs(frames: np.ndarray, model, updates: int = RAFT_UPDATES) -> t
     out = []
     with torch.inference_mode():
         for i in range(0, len(src), RAFT_BATCH):
-            flow = model(src[i:i + RAFT_BATCH], dst[i:i + RAFT_BATCH], num_flow_updates=updates)[-1]
+            flow = model(src[i:i + RAFT_BATCH], dst[i:i + RAFT_BATCH], num_flow_updates=updates or RAFT_UPDATES)[-1]
             out.append(flow[:, :, :h, :w])  # (B, 2, h, w)
     flows = torch.cat(out).permute(0, 2, 3, 1).contiguous().numpy().astype(np.float32)  # (2P, h, w, 2)
     return flows[: t - 1], flows[t - 1:]

@@ -40,3 +40,19 @@ def test_raft_metric_reports_missing_weights(tmp_path, monkeypatch):
     metric = WarpingError(flow_backend="raft-large")
     assert metric.unavailable_reason() == reason and metric.backbone == "raft-large"
     assert WarpingError().unavailable_reason() is None  # DIS needs no weights
+
+
+@pytest.mark.slow  # runs RAFT's 12 updates once on CPU (a few seconds)
+def test_metric_runs_through_raft_with_an_explicit_file(raft_file, monkeypatch):
+    from vbench_lite.metrics import VideoContext
+    from vbench_lite.metrics import _raft
+    from vbench_lite.video import Video
+
+    monkeypatch.setattr(_raft, "RAFT_UPDATES", 2)  # random weights: only the plumbing is tested
+    metric = WarpingError(flow_backend="raft-small", raft_path=raft_file)
+    assert metric.unavailable_reason() is None  # an explicit file needs no cache or download
+    video = Video(np.random.default_rng(1).integers(0, 255, (2, 32, 40, 3), dtype=np.uint8))
+    ctx = VideoContext(video)
+    out = metric.compute(video, None, ctx)
+    assert np.isfinite(out["warping_error"].value) and out["warping_error"].timeline.shape == (1,)
+    assert ctx.get("flow:raft-small", lambda: None).backend == "raft-small"
