@@ -16,8 +16,9 @@ Analysis resolution and DIS configuration
     0.07 px at full size (30 ms/flow), 0.13 px at 512 px (14 ms), 0.18 px at 384 px
     (8 ms); ULTRAFAST and FAST stay at 0.25-0.6 px at any size, because their finest
     pyramid level is 1/4 resolution. ULTRAFAST with finest scale 1 and 5 variational
-    refinement iterations ("refined") matches MEDIUM (0.17 px at 384 px) at ~4-6 ms,
-    so 96 flows of a 49-frame clip fit the 2 s budget. Everything built on the flow
+    refinement iterations ("refined") is as accurate as MEDIUM (0.17 vs 0.18 px at
+    240x416) at ~60 % of its CPU time (benchmarks/temporal.md), so 96 flows of a
+    49-frame clip fit the 2 s budget. Everything built on the flow
     (warping error, occlusion thresholds) is measured at the analysis resolution,
     which also makes numbers comparable across video sizes; metrics that report
     pixels rescale to full-resolution pixels with ``PairFlows.scale``.
@@ -44,14 +45,14 @@ ANALYSIS_TARGET_SIDE = 384  # px, longest side of the analysis frames (see modul
 # refinement iterations). "refined" = ULTRAFAST's patch search, but down to half
 # resolution (finest scale 1 instead of 2) with 5 refinement iterations: as accurate
 # as MEDIUM on sub-pixel motion at about half its cost (module docstring; the choice
-# is re-checked by tests/test_flow.py::test_default_preset_is_most_accurate_of_fast_ones).
+# is re-checked by tests/test_flow.py::test_default_dis_config_is_accurate_and_presets_are_not).
 DIS_CONFIGS = {
     "ultrafast": (cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, {}),
     "fast": (cv2.DISOPTICAL_FLOW_PRESET_FAST, {}),
     "medium": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, {}),
     "refined": (cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, {"FinestScale": 1, "VariationalRefinementIterations": 5}),
 }
-DIS_PRESET = "refined"
+DIS_PRESET = "refined"  # the default configuration
 # Lai et al. 2018 occlusion test, squared magnitudes in (analysis px)^2:
 # |fw + bw_w|^2 > ALPHA (|fw|^2 + |bw_w|^2) + BETA, motion boundary
 # |grad fw|^2 > MB_ALPHA |fw|^2 + MB_BETA.
