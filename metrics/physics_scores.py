@@ -79,8 +79,8 @@ def permanence(parse, truth, ball: int = 0) -> dict[str, float]:
     ``reemergence_delay``: |first holding frame after occlusion - true time| in seconds,
     the true time being when >= (1 - size tol)^2 of the disc is out (censored at the
     clip end if it never comes back);
-    ``reemergence_position_error``: world units at that first holding-or-found
-    frame (NaN when the ball is never found again).
+    ``reemergence_position_error``: world units at the first frame from ``e`` on
+    where the ball is found (NaN when it is never found again).
     """
     occ = truth.ball_occluded[:, ball]
     t_n = occ.shape[0]
@@ -107,9 +107,9 @@ def permanence(parse, truth, ball: int = 0) -> dict[str, float]:
     post[:e] = False
     score = float(holds[post].mean())
     back = np.nonzero(holds[first + 1:])[0]
-    found = np.nonzero(parse.ball_found[first + 1:, ball])[0]
+    found = np.nonzero(parse.ball_found[e:, ball] & vis[e:])[0]
     delay = abs(first + 1 + int(back[0]) - e_time) / truth.fps if back.size else (t_n - e_time) / truth.fps
-    at = first + 1 + int(back[0]) if back.size else (first + 1 + int(found[0]) if found.size else None)
+    at = e + int(found[0]) if found.size else None  # first sighting once it is truly fully out
     return {"permanence": score, "reemergence_delay": float(delay),
             "reemergence_position_error": float(pos_err[at]) if at is not None else float("nan")}
 

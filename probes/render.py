@@ -1,11 +1,17 @@
-"""Vectorised anti-aliased renderer: a ``Trajectory`` of a ``Scene`` to uint8 frames.
+"""Anti-aliased renderer: a ``Trajectory`` of a ``Scene`` to uint8 frames.
 
-Every shape is drawn for all T frames at once with numpy broadcasting. Coverage is
-the area of each pixel inside the shape: exact for axis-aligned boxes (product of
-the 1-D overlaps of the pixel with the box), and a one-pixel linear ramp of the
-signed distance for discs (the standard analytic approximation). Colours are
-composited in painter's order: under-boxes and levels, then balls, then
+Coverage is the area of each pixel inside the shape: exact for axis-aligned boxes
+(product of the 1-D overlaps of the pixel with the box), and a one-pixel linear
+ramp of the signed distance for discs (the standard analytic approximation).
+Colours are composited in float and stored as uint8, in painter's order: static
+under-boxes (drawn once into a background template), levels, balls, then
 over-boxes (occluders), so a ball behind an occluder is hidden exactly.
+
+Speed: every shape only touches its own crop, for all frames at once (numpy
+broadcasting). Boxes and levels use one crop for the clip; a ball uses a small
+fixed-size patch per frame, gathered and scattered with fancy indexing in a
+padded canvas, so its cost does not grow with the frame size (see
+benchmarks/bench_probes.py).
 """
 
 from __future__ import annotations
@@ -32,67 +38,81 @@ def _box_coverage(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
     return np.clip(right - left, 0.0, 1.0)  # (T, n)
 
 
-def _over(img: np.ndarray, cov: np.ndarray, color: np.ndarray, rows: slice, cols: slice) -> None:
-    """img[:, rows, cols] <- img + cov * (color - img) in place; cov (T, h, w), color (T|1, 3).
+def _blend(canvas: np.ndarray, cov: np.ndarray, color: np.ndarray, rows: slice, cols: slice) -> None:
+    """canvas[..., rows, cols, :] <- canvas + cov * (color - canvas), rounded back to uint8.
 
-    Only the crop where the shape can be is touched (the big win at 256x256)."""
-    view = img[:, rows, cols]  # (T, h, w, 3) view
-    diff = color[:, None, None, :] - view  # (T, h, w, 3)
-    diff *= cov[..., None]
-    view += diff
+    canvas (T, H, W, 3) or (H, W, 3) uint8; cov broadcastable to the crop without
+    the channel axis; color (3,) or (T, 1, 1, 3)."""
+    view = canvas[..., rows, cols, :]
+    f = view.astype(np.float32)
+    f += cov[..., None] * (color - f)
+    np.rint(f, out=f)
+    view[...] = f.astype(np.uint8)
 
 
-def _span(lo: np.ndarray, hi: np.ndarray, n: int) -> slice:
+def _span(lo, hi, n: int) -> slice:
     """Pixel index range covering [min lo, max hi] (pixel units), clipped to [0, n)."""
     a = int(np.clip(np.floor(np.min(lo)), 0, n))
     b = int(np.clip(np.ceil(np.max(hi)), 0, n))
     return slice(a, max(a, b))
 
 
+def _box_crop(box, scene: Scene, s: float, height: int, width: int):
+    """Crop slices and exact coverage (T|1, h, w) of boxes (T|1, 4) world [x0, y0, x1, y1]."""
+    x0, x1 = box[:, 0] * s, box[:, 2] * s  # pixel columns
+    y0, y1 = (scene.height_w - box[:, 3]) * s, (scene.height_w - box[:, 1]) * s  # pixel rows (down)
+    rs, cs = _span(y0, y1, height), _span(x0, x1, width)
+    if rs.stop == rs.start or cs.stop == cs.start:
+        return None
+    cx = _box_coverage(x0 - cs.start, x1 - cs.start, cs.stop - cs.start)  # (T, w)
+    cy = _box_coverage(y0 - rs.start, y1 - rs.start, rs.stop - rs.start)  # (T, h)
+    return rs, cs, cy[:, :, None] * cx[:, None, :]  # (T, h, w)
+
+
 def render(scene: Scene, traj: Trajectory, height: int, width: int) -> np.ndarray:
     """Draw ``traj`` at ``height`` x ``width`` pixels: uint8 (T, H, W, 3) RGB."""
     t_n = traj.times.shape[0]
     s = pixels_per_unit(scene, width)
-    img = np.empty((t_n, height, width, 3), np.float32)
-    img[:] = np.asarray(BACKGROUND, np.float32)
+    template = np.empty((height, width, 3), np.uint8)
+    template[:] = np.rint(np.asarray(BACKGROUND))
+    for m in np.nonzero(~scene.rect_over)[0]:  # static: once, into the template
+        crop = _box_crop(scene.rects[m][None], scene, s, height, width)
+        if crop:
+            _blend(template, crop[2][0], scene.rect_color[m].astype(np.float32), crop[0], crop[1])
+    # balls are drawn as fixed-size patches into a padded canvas, so no patch needs clipping
+    outer_max = float(np.max(traj.ball_radius, initial=0.0)) * s + 0.5
+    pad = int(np.ceil(2 * outer_max)) + 2
+    padded = np.empty((t_n, height + 2 * pad, width + 2 * pad, 3), np.uint8)
+    canvas = padded[:, pad:pad + height, pad:pad + width]  # (T, H, W, 3) view
+    canvas[:] = template
 
-    def draw_boxes(boxes: np.ndarray, colors: np.ndarray) -> None:
-        # boxes (T, 4) world [x0, y0, x1, y1]; pixel rows grow downwards
-        x0, x1 = boxes[:, 0] * s, boxes[:, 2] * s  # (T,) pixel columns
-        y0, y1 = (scene.height_w - boxes[:, 3]) * s, (scene.height_w - boxes[:, 1]) * s  # (T,) pixel rows
-        rs, cs = _span(y0, y1, height), _span(x0, x1, width)
-        if rs.stop == rs.start or cs.stop == cs.start:
-            return
-        cx = _box_coverage(x0 - cs.start, x1 - cs.start, cs.stop - cs.start)  # (T, w)
-        cy = _box_coverage(y0 - rs.start, y1 - rs.start, rs.stop - rs.start)  # (T, h)
-        _over(img, cy[:, :, None] * cx[:, None, :], colors, rs, cs)
-
-    for m in np.nonzero(~scene.rect_over)[0]:
-        draw_boxes(np.broadcast_to(scene.rects[m], (t_n, 4)), scene.rect_color[m][None].astype(np.float32))
-    for l in range(traj.levels.shape[1]):
-        top = scene.level_base[l] + traj.levels[:, l]  # (T,)
+    for l in range(traj.levels.shape[1]):  # moving tops: all frames at once over the union crop
         boxes = np.stack([np.full(t_n, scene.level_x0[l]), np.full(t_n, scene.level_base[l]),
-                          np.full(t_n, scene.level_x1[l]), top], axis=1)  # (T, 4)
-        draw_boxes(boxes, scene.level_color[l][None].astype(np.float32))
+                          np.full(t_n, scene.level_x1[l]), scene.level_base[l] + traj.levels[:, l]], 1)  # (T, 4)
+        crop = _box_crop(boxes, scene, s, height, width)
+        if crop:
+            _blend(canvas, crop[2], scene.level_color[l].astype(np.float32), crop[0], crop[1])
 
+    offs = np.arange(pad, dtype=np.float32)  # (P,) patch offsets
+    tt = np.arange(t_n)[:, None, None]  # (T, 1, 1)
     for i in range(traj.ball_pos.shape[1]):
-        shown = ~traj.ball_hidden[:, i]  # (T,)
-        if not shown.any():
-            continue
-        cx = (traj.ball_pos[:, i, 0] * s).astype(np.float32)  # (T,) pixel units
-        cy = ((scene.height_w - traj.ball_pos[:, i, 1]) * s).astype(np.float32)  # (T,)
-        rad = (traj.ball_radius[:, i] * s).astype(np.float32) + 0.5  # (T,) outer edge of the AA ramp
-        rs = _span((cy - rad)[shown], (cy + rad)[shown], height)
-        cs = _span((cx - rad)[shown], (cx + rad)[shown], width)
-        if rs.stop == rs.start or cs.stop == cs.start:
-            continue
-        cols = np.arange(cs.start, cs.stop, dtype=np.float32) + 0.5  # (w,) pixel centres
-        rows = np.arange(rs.start, rs.stop, dtype=np.float32) + 0.5  # (h,)
-        d2 = (cols[None, None, :] - cx[:, None, None]) ** 2 + (rows[None, :, None] - cy[:, None, None]) ** 2
-        cov = np.clip(rad[:, None, None] - np.sqrt(d2), 0.0, 1.0)  # (T, h, w)
-        cov *= shown.astype(np.float32)[:, None, None]
-        _over(img, cov, traj.ball_color[:, i].astype(np.float32), rs, cs)
+        cx = traj.ball_pos[:, i, 0] * s  # (T,) pixel units
+        cy = (scene.height_w - traj.ball_pos[:, i, 1]) * s  # (T,)
+        outer = (traj.ball_radius[:, i] * s + 0.5).astype(np.float32)  # (T,) outer edge of the AA ramp
+        r0 = np.clip(np.floor(cy - outer), -pad, height).astype(np.int64)  # (T,) patch top row
+        c0 = np.clip(np.floor(cx - outer), -pad, width).astype(np.int64)  # (T,)
+        dy = r0[:, None] + offs[None] + 0.5 - cy[:, None].astype(np.float32)  # (T, P)
+        dx = c0[:, None] + offs[None] + 0.5 - cx[:, None].astype(np.float32)  # (T, P)
+        cov = np.clip(outer[:, None, None] - np.sqrt(dy[:, :, None] ** 2 + dx[:, None, :] ** 2), 0, 1)  # (T, P, P)
+        cov *= (~traj.ball_hidden[:, i]).astype(np.float32)[:, None, None]
+        rr = (r0 + pad)[:, None, None] + np.arange(pad)[None, :, None]  # (T, P, 1) padded rows
+        cc = (c0 + pad)[:, None, None] + np.arange(pad)[None, None, :]  # (T, 1, P)
+        f = padded[tt, rr, cc].astype(np.float32)  # (T, P, P, 3) gathered patches
+        f += cov[..., None] * (traj.ball_color[:, i].astype(np.float32)[:, None, None, :] - f)
+        padded[tt, rr, cc] = np.rint(f).astype(np.uint8)
 
-    for m in np.nonzero(scene.rect_over)[0]:
-        draw_boxes(np.broadcast_to(scene.rects[m], (t_n, 4)), scene.rect_color[m][None].astype(np.float32))
-    return np.clip(img + 0.5, 0, 255).astype(np.uint8)
+    for m in np.nonzero(scene.rect_over)[0]:  # static occluders over every frame
+        crop = _box_crop(scene.rects[m][None], scene, s, height, width)
+        if crop:
+            _blend(canvas, crop[2], scene.rect_color[m].astype(np.float32), crop[0], crop[1])
+    return np.ascontiguousarray(canvas)

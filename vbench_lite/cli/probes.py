@@ -1,0 +1,127 @@
+"""``vbench-lite probes render|floor``: look at a physics probe; print the parse floor."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("probes", help="physics probes: render a preview, print the parse floor",
+                       description="Render a physics probe for a person to look at, or print the "
+                       "parse floor (the simulator's own video scored by the physics metrics).")
+    psub = p.add_subparsers(dest="probes_command", metavar="ACTION", required=True)
+
+    r = psub.add_parser("render", help="write a PNG contact sheet and an mp4 (and GIF) preview")
+    r.add_argument("scenario", help="uniform_motion, parabola, collision, bounce, occlusion, count, candle, "
+                   "transfer")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--split", choices=("id", "ood"), default="id")
+    r.add_argument("--size", type=int, default=64, help="frame height and width in pixels")
+    r.add_argument("--frames", type=int, default=32)
+    r.add_argument("--fps", type=float, default=10.0)
+    r.add_argument("--perturb", default="none", help="none, speed, vanish, recolor, resize, drop")
+    r.add_argument("--strength", type=float, default=0.0)
+    r.add_argument("--out", default="probe-previews", help="output folder (created)")
+    r.set_defaults(func=cmd_render)
+
+    f = psub.add_parser("floor", help="print the parse floor table (mean per scenario and split)")
+    f.add_argument("--suite", default="default", help="default, probes-id or probes-ood")
+    f.add_argument("--size", type=int, default=64)
+    f.add_argument("--frames", type=int, default=32)
+    f.add_argument("--perturb", default="none", help="score a perturbed simulator instead")
+    f.add_argument("--strength", type=float, default=0.0)
+    f.add_argument("--format", choices=("table", "json"), default="table")
+    f.set_defaults(func=cmd_floor)
+
+
+def contact_sheet(frames, per_row: int = 8, min_tile: int = 128):
+    """uint8 (T, H, W, 3) -> one RGB image, tiles upscaled (nearest) to >= ``min_tile`` px."""
+    import cv2
+    import numpy as np
+
+    t, h, w, _ = frames.shape
+    zoom = max(1, math.ceil(min_tile / max(h, w)))
+    tiles = [cv2.resize(f, (w * zoom, h * zoom), interpolation=cv2.INTER_NEAREST) for f in frames]
+    rows = math.ceil(t / per_row)
+    tiles += [np.zeros_like(tiles[0])] * (rows * per_row - t)
+    grid = [np.concatenate(tiles[i * per_row:(i + 1) * per_row], axis=1) for i in range(rows)]
+    return np.concatenate(grid, axis=0)
+
+
+def cmd_render(args) -> int:
+    import cv2
+
+    from vbench_lite.errors import UserError
+    from vbench_lite.probes.perturb import perturb
+    from vbench_lite.probes.world import make_truth
+
+    truth = make_truth(args.scenario, args.split, args.seed, args.size, args.size, args.frames, args.fps)
+    frames = perturb(truth, args.perturb, args.strength).render()
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create output folder {out}: {exc.strerror}") from None
+    stem = f"{args.scenario}-{args.split}-{args.seed:03d}"
+    if args.perturb != "none":
+        stem += f"-{args.perturb}{args.strength:g}"
+    written = []
+    png = out / f"{stem}.png"
+    if not cv2.imwrite(str(png), contact_sheet(frames)[..., ::-1]):  # cv2 wants BGR
+        raise UserError(f"could not write {png}")
+    written.append(png)
+    mp4 = out / f"{stem}.mp4"
+    zoom = max(1, math.ceil(256 / args.size))
+    size = (args.size * zoom, args.size * zoom)
+    writer = cv2.VideoWriter(str(mp4), cv2.VideoWriter_fourcc(*"mp4v"), args.fps, size)
+    if writer.isOpened():
+        for f in frames:
+            writer.write(cv2.resize(f, size, interpolation=cv2.INTER_NEAREST)[..., ::-1])
+        writer.release()
+        written.append(mp4)
+    written += _gif(frames, out / f"{stem}.gif", args.fps, zoom)
+    print(f"prompt: {truth.prompt}")
+    print("params: " + json.dumps(truth.describe(), default=str))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _gif(frames, path: Path, fps: float, zoom: int) -> list[Path]:
+    """An animated GIF through Pillow (installed with matplotlib); skipped without it."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return []
+    images = [Image.fromarray(f).resize((f.shape[1] * zoom, f.shape[0] * zoom), Image.NEAREST) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    return [path]
+
+
+def cmd_floor(args) -> int:
+    from vbench_lite.case import RenderSpec, resolve_suite
+    from vbench_lite.errors import UserError
+    from vbench_lite.metrics.physics_floor import floor_table
+
+    suite = resolve_suite(args.suite)
+    cases = [c for c in suite.cases(RenderSpec(args.size, args.size, args.frames)) if c.truth is not None]
+    if not cases:
+        raise UserError(f"suite {args.suite!r} has no physics probes; use default, probes-id or probes-ood")
+    rows = floor_table(cases, args.perturb, args.strength)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    keys = []
+    for row in rows:
+        keys += [k for k in row if k not in ("scenario", "split", "cases") and k not in keys]
+    head = ["scenario", "split", "n"] + keys
+    print(f"parse floor: suite {args.suite}, {args.size}x{args.size}, {args.frames} frames, "
+          f"simulator perturb={args.perturb} strength={args.strength:g}")
+    print("  ".join(f"{h:>14}" if i > 2 else f"{h:<14}" for i, h in enumerate(head)))
+    for row in rows:
+        cells = [row["scenario"], row["split"], str(row["cases"])]
+        cells += [f"{row[k]:.4g}" if k in row else "-" for k in keys]
+        print("  ".join(f"{c:>14}" if i > 2 else f"{c:<14}" for i, c in enumerate(cells)))
+    return 0
