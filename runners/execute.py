@@ -120,8 +120,8 @@ def execute(
         _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item)
         if hasattr(gen, "finish"):
             gen.finish(planned)
+        _wait_for_other_ranks(world)  # every rank, so rank 0 sees all items
         if rank == 0:
-            _wait_for_other_ranks(world)
             _run_set_metrics([m for m in metrics if isinstance(m, SetMetric)], cases, store, run_id)
         status = "finished"
     finally:

@@ -160,3 +160,21 @@ def test_sigkill_mid_run_then_resume(tmp_path):
     calls_after = len(log.read_text().splitlines()) - calls_before
     # items stored before the kill are never regenerated; at most one in-flight item is redone
     assert calls_after <= n - before + 1
+
+
+@pytest.mark.slow
+def test_torchrun_shards_items_across_ranks_into_one_store(tmp_path):
+    """Two ranks under torchrun split the items; one store holds each item once."""
+    suite = write_prompt_suite(tmp_path / "suite.toml", {f"c{i}": f"prompt {i}" for i in range(6)})
+    log = tmp_path / "calls.log"
+    store = tmp_path / "store.sqlite"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517",
+           "-m", "vbench_lite", "run", "--generator", "command", "--suite", str(suite), "--store", str(store),
+           "--set", "argv=" + command_argv("--log", str(log)), "--set", "ext=.npz", "--metrics", "flicker",
+           "--no-progress", "--no-report", "--no-floor", "--seeds", "0,1", "--format", "json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    with sqlite3.connect(store) as c:
+        assert c.execute("SELECT COUNT(*), COUNT(DISTINCT case_id || '#' || seed) FROM items").fetchone() == (12, 12)
+        assert c.execute("SELECT status FROM runs").fetchone()[0] == "finished"
+    assert len(log.read_text().splitlines()) == 12  # every item generated exactly once, across both ranks

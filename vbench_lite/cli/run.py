@@ -86,6 +86,7 @@ def _execute_all(specs, args, *, floor: bool):
     from vbench_lite.store import DEFAULT_STORE, Store
 
     rank, world = rank_and_world()
+    args._rank = rank
     store = Store(args.store or DEFAULT_STORE())
     summaries = []
     try:
@@ -158,6 +159,8 @@ def _finish(args) -> int:
     from vbench_lite.cli.output import print_summaries
 
     summaries = args._summaries
+    if getattr(args, "_rank", 0) != 0:
+        return 0  # under torchrun, rank 0 reports for everyone
     report_path = None
     if not getattr(args, "no_report", True) and summaries:
         report_path = _write_report(args, summaries)
