@@ -277,18 +277,23 @@ class DiT(nn.Module):
         """``x`` noisy clip ``(B, T, C, H, W)``, ``t`` ``(B,)``. Returns the velocity, shaped like ``x``."""
         cfg = self.config
         B, T, _, H, W = x.shape
-        if (T, H, W) != (cfg.frames, cfg.height, cfg.width):
-            raise ValueError(f"model window is {cfg.frames}x{cfg.height}x{cfg.width}, got {T}x{H}x{W}")
+        # a window may be shorter than the trained one (fewer temporal positions), never longer
+        if (H, W) != (cfg.height, cfg.width) or T > cfg.frames or T % cfg.patch[0]:
+            raise ValueError(
+                f"model takes up to {cfg.frames} frames (multiple of {cfg.patch[0]}) at "
+                f"{cfg.height}x{cfg.width}, got {T}x{H}x{W}"
+            )
+        grid = (T // cfg.patch[0], cfg.grid[1], cfg.grid[2])
         mask = cond.known_mask[:, :, None, None, None].to(x.dtype).expand(B, T, 1, H, W)  # (B, T, 1, H, W)
         inp = torch.cat([x, cond.known.to(x.dtype) * mask, mask], dim=2)  # (B, T, C+4, H, W)
         h = self.embed(patchify(inp, cfg.patch))  # (B, N, D)
-        pos = (self.pos_t + self.pos_h + self.pos_w).flatten(0, 2)  # (N, D), (t, h, w) order
+        pos = (self.pos_t[: grid[0]] + self.pos_h + self.pos_w).flatten(0, 2)  # (N, D), (t, h, w) order
         h = h + pos.to(h.dtype)
         c = self.condition(t, cond)  # (B, D)
         for block in self.blocks:
             h = block(h, c)  # (B, N, D)
         out = self.final(h, c)  # (B, N, P)
-        return unpatchify(out, cfg.patch, cfg.grid)  # (B, T, C, H, W)
+        return unpatchify(out, cfg.patch, grid)  # (B, T, C, H, W)
 
 
 def count_params(model: nn.Module) -> int:

@@ -88,7 +88,8 @@ def training_conditioning(
 
 
 def synthetic_clip(rng: np.random.Generator, frames: int, height: int, width: int):
-    """A coloured square moving at constant velocity on grey (for tests and smoke runs).
+    """A coloured square moving at constant velocity on a dark background, like the
+    physics world's (for tests and smoke runs).
 
     Returns ``(uint8 (T, H, W, 3), prompt, speed px/frame)``.
     """
@@ -98,7 +99,7 @@ def synthetic_clip(rng: np.random.Generator, frames: int, height: int, width: in
     vx, vy = rng.uniform(-1.5, 1.5, size=2)
     x0 = rng.uniform(size, width - 2 * size)
     y0 = rng.uniform(size, height - 2 * size)
-    clip = np.full((frames, height, width, 3), 128, dtype=np.uint8)
+    clip = np.full((frames, height, width, 3), 20, dtype=np.uint8)
     for t in range(frames):
         x = int(round(np.clip(x0 + vx * t, 0, width - size)))
         y = int(round(np.clip(y0 + vy * t, 0, height - size)))

@@ -105,17 +105,19 @@ def window_starts(total: int, window: int, overlap: int) -> list[int]:
 
 @torch.no_grad()
 def rollout(
-    model: DiT, cond: Conditioning, total: int, overlap: int, steps: int, guidance: float,
+    model: DiT, cond: Conditioning, total: int, window: int, overlap: int, steps: int, guidance: float,
     noise_fn: Callable[[int], torch.Tensor], method: str = "euler",
 ) -> torch.Tensor:
-    """Generate ``total`` frames with windows of ``model.config.frames``.
+    """Generate ``total`` frames with windows of ``window`` frames (at most the trained window).
 
     The first window uses ``cond`` as given (its known frames, if any); every later
     window is conditioned on the last ``overlap`` frames generated so far, with the same
     text and motion. ``noise_fn(i)`` returns the noise of window ``i`` ``(B, T, C, H, W)``
-    (the caller seeds it per case). Returns ``(B, total, C, H, W)`` in [-1, 1].
+    (the caller seeds it per case); ``cond`` covers one window. Returns ``(B, total, C, H, W)`` in [-1, 1].
     """
-    T = model.config.frames
+    T = window
+    if cond.known.shape[1] != T:
+        raise ValueError(f"conditioning covers {cond.known.shape[1]} frames, the window is {T}")
     if overlap > model.config.cond_frames:
         raise ValueError(f"overlap {overlap} exceeds the model's {model.config.cond_frames} conditioning frames")
     out: torch.Tensor | None = None

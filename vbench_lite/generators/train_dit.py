@@ -138,7 +138,7 @@ def train(train_cfg: dict, out: Path) -> dict:
         # EMA warm-up (as in many DiT trainers) so early checkpoints are not dominated by init
         _ema_update(ema, model, min(train_cfg["ema_decay"], (1 + step) / (10 + step)))
         step += 1
-        value = float(loss)
+        value = float(loss.detach())
         if not math.isfinite(value):
             raise RuntimeError(f"loss became {value} at step {step}; lower the learning rate")
         loss_avg = value if loss_avg is None else 0.98 * loss_avg + 0.02 * value
