@@ -3,8 +3,8 @@
 Reports are built against the store schema (``vbench_lite.store``, schema v1), never
 against metric code: everything a table or plot needs -- units, direction, set-level
 rows, skip reasons, provenance -- comes from the rows. Frames are read with one SQL
-query each (``pandas.read_sql``) so a store of 10,000 items loads in well under a
-second; timelines (per-frame curves) are decoded only for the metrics a plot asks for.
+query each (plain-tuple cursor into ``pandas``) so a store of 10,000 items loads in
+well under a second; timelines (per-frame curves) are decoded only for the metrics a plot asks for.
 """
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ class RunData:
     @property
     def label(self) -> str:
         return self.run.get("name") or self.run_id
+
+
+def query(store: Store, sql: str, params: tuple = ()) -> pd.DataFrame:
+    """Rows of ``sql`` as a frame. Plain tuples (no ``sqlite3.Row`` per row) are about
+    twice as fast as ``pandas.read_sql`` on a connection with a row factory."""
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    cur.execute(sql, params)
+    rows = cur.fetchall()
+    return pd.DataFrame.from_records(rows, columns=[d[0] for d in cur.description])
 
 
 def open_store(path) -> Store:
@@ -95,16 +105,14 @@ def load_run(store: Store, ref: str | dict) -> RunData:
     """All rows of one run (without timelines)."""
     run = ref if isinstance(ref, dict) else store.run(ref)
     rid = (run["run_id"],)
-    items = pd.read_sql(
-        "SELECT case_id, seed, suite, grp, split, prompt, status, error, video_path, gen_seconds,"
-        " metric_seconds FROM items WHERE run_id=? ORDER BY case_id, seed", store.conn, params=rid)
-    scores = pd.read_sql(
-        "SELECT s.case_id, s.seed, s.metric, s.value, s.units, s.higher_is_better, s.source,"
-        " i.suite, i.grp, i.split FROM scores s LEFT JOIN items i"
-        " ON i.run_id=s.run_id AND i.case_id=s.case_id AND i.seed=s.seed"
-        " WHERE s.run_id=?", store.conn, params=rid)
-    skips = pd.read_sql("SELECT case_id, seed, metric, reason FROM item_skips WHERE run_id=?",
-                        store.conn, params=rid)
+    items = query(store, "SELECT case_id, seed, suite, grp, split, prompt, status, error, video_path,"
+                  " gen_seconds, metric_seconds FROM items WHERE run_id=? ORDER BY case_id, seed", rid)
+    scores = query(store, "SELECT case_id, seed, metric, value, units, higher_is_better, source"
+                   " FROM scores WHERE run_id=?", rid)
+    # the item's suite/split joined in pandas (faster than an SQL join at 10^5 rows)
+    scores = scores.merge(items[["case_id", "seed", "suite", "grp", "split"]], on=["case_id", "seed"],
+                          how="left")
+    skips = query(store, "SELECT case_id, seed, metric, reason FROM item_skips WHERE run_id=?", rid)
     scores["value"] = pd.to_numeric(scores["value"], errors="coerce").astype(float)
     scores["higher_is_better"] = scores["higher_is_better"].astype(float)
     undirected = [m for m, v in _directions(run).items() if np.isnan(v)]
@@ -144,7 +152,7 @@ def load_timelines(store: Store, run_id: str, metric: str, *, limit: int | None 
     if limit is not None:
         sql += " LIMIT ?"
         params += (int(limit),)
-    df = pd.read_sql(sql, store.conn, params=params)
+    df = query(store, sql, params)
     df["timeline"] = [blob_to_timeline(b) for b in df["timeline"]]
     return df
 
@@ -163,10 +171,9 @@ def floor_scores(store: Store, data: RunData) -> pd.DataFrame:
     if not floor_ids:
         return pd.DataFrame(columns=cols)
     marks = ",".join("?" * len(floor_ids))
-    df = pd.read_sql(
-        "SELECT r.created, i.suite, s.case_id, s.metric, s.value FROM scores s"
-        " JOIN items i ON i.run_id=s.run_id AND i.case_id=s.case_id AND i.seed=s.seed"
-        f" JOIN runs r ON r.run_id=s.run_id WHERE s.run_id IN ({marks})", store.conn, params=floor_ids)
+    df = query(store, "SELECT r.created, i.suite, s.case_id, s.metric, s.value FROM scores s"
+               " JOIN items i ON i.run_id=s.run_id AND i.case_id=s.case_id AND i.seed=s.seed"
+               f" JOIN runs r ON r.run_id=s.run_id WHERE s.run_id IN ({marks})", tuple(floor_ids))
     if df.empty:
         return pd.DataFrame(columns=cols)
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)

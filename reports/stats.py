@@ -85,7 +85,9 @@ def mean_ci(values, *, clusters=None, confidence: float = 0.95, n_resamples: int
         if inv.max() + 1 < x.size:  # some case has several seeds: resample cases
             sums = np.bincount(inv, weights=x)  # (k,)
             counts = np.bincount(inv).astype(np.float64)  # (k,)
-            data = (sums, counts)
+            # balanced (same seeds for every case, the usual plan): sum/sum is the mean of
+            # case means, so one array is resampled instead of two (half the cost)
+            data = (sums / counts,) if np.ptp(counts) == 0 else (sums, counts)
             if sums.size < 2:
                 return Interval(mean, np.nan, np.nan, int(x.size), _join(note, "one case: no interval"))
     low, high = _bootstrap_mean(data, confidence, n_resamples or table_resamples(data[0].size), seed)
