@@ -17,7 +17,7 @@ right way, and what the ``simulator`` generator offers as settings.
 - ``resize``: ball radii grow linearly to ``(1 + 0.5 * strength) r`` at the last frame.
 - ``drop``: the last ball is removed for the last ``strength`` fraction of frames
   after conditioning; in ``transfer`` the receiving tank gets only ``1 - strength``
-  of the inflow (liquid is lost).
+  of the inflow after conditioning (liquid is lost).
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def perturb(truth: ProbeTruth, kind: str, strength: float) -> ProbeTruth:
         t_freeze = times[late][0] if late.any() else times[-1]
         tr.levels = truth.scene.levels_at(np.minimum(times, t_freeze))
     elif kind == "drop" and truth.scenario == "transfer":
-        gain = tr.levels[:, 1] - tr.levels[0, 1]  # (T,)
-        tr.levels[:, 1] = tr.levels[0, 1] + (1 - strength) * gain
+        gain = tr.levels[:, 1] - np.interp(t_c, times, tr.levels[:, 1])  # (T,) inflow since conditioning
+        tr.levels[:, 1] -= strength * np.where(times > t_c, gain, 0.0)
     elif kind == "drop" and n:
         tr.ball_hidden[late, n - 1] = True
     elif kind == "recolor" and n:

@@ -1,0 +1,105 @@
+"""Probe suites, the simulator (oracle) generator, perturbations and the probes CLI."""
+
+import time
+
+import numpy as np
+import pytest
+
+from vbench_lite.case import RenderSpec, resolve_suite
+from vbench_lite.cli import main
+from vbench_lite.errors import UserError
+from vbench_lite.generators import create_generator
+from vbench_lite.generators.base import Generator
+from vbench_lite.probes.perturb import PERTURBATIONS, perturb
+from vbench_lite.probes.truth import ProbeTruth
+from vbench_lite.probes.world import SCENARIOS, make_truth
+
+
+def test_default_suite_has_one_id_and_one_ood_case_per_scenario():
+    suite = resolve_suite("default")
+    assert suite.name == "default" and suite.version
+    cases = suite.cases(RenderSpec())
+    assert len(cases) == 16 and len({c.case_id for c in cases}) == 16
+    assert {(c.group, c.split) for c in cases} == {(s, p) for s in SCENARIOS for p in ("id", "ood")}
+    c = cases[0]
+    assert c.case_id == "uniform_motion-id-000" and c.suite == "default" and c.prompt
+    assert c.cond_frames.shape == (4, 64, 64, 3) and c.cond_frames.dtype == np.uint8
+    assert isinstance(c.truth, ProbeTruth) and c.params["scenario"] == "uniform_motion"
+    assert np.array_equal(c.truth.render()[:4], c.cond_frames)
+
+
+def test_probe_suites_follow_the_render_spec():
+    spec = RenderSpec(height=32, width=48, num_frames=20, fps=8.0, cond_frames=0)
+    for name, split in (("probes-id", "id"), ("probes-ood", "ood")):
+        cases = resolve_suite(name).cases(spec)
+        assert len(cases) == 8 * len(SCENARIOS) and {c.split for c in cases} == {split}
+        c = cases[5]
+        assert (c.height, c.width, c.num_frames, c.fps) == (32, 48, 20, 8.0) and c.cond_frames is None
+        assert c.truth.render().shape == (20, 32, 48, 3)
+    # the same case id is the same physics at any resolution
+    a = resolve_suite("probes-id").cases(RenderSpec(64, 64))[9]
+    b = resolve_suite("probes-id").cases(RenderSpec(128, 128))[9]
+    assert a.case_id == b.case_id and a.params == b.params
+
+
+def test_simulator_generator_returns_the_truth_and_perturbs_on_request():
+    gen = create_generator("simulator")
+    assert isinstance(gen, Generator) and gen.name == "simulator"
+    caps = gen.capabilities
+    assert caps.text and caps.cond_frames == 4 and caps.resolution is None and caps.max_batch >= 16
+    cases = resolve_suite("default").cases(RenderSpec())
+    t0 = time.perf_counter()
+    videos = gen.generate(cases, gen.resolve_settings({}))
+    assert time.perf_counter() - t0 < 10
+    for case, video in zip(cases, videos):
+        assert np.array_equal(video.frames, case.truth.render()) and video.fps == case.fps
+    fast = gen.generate(cases[:1], gen.resolve_settings({"perturb": "speed", "strength": "0.5"}))[0]
+    assert fast.meta == {"perturb": "speed", "strength": 0.5}
+    assert np.array_equal(fast.frames[:4], videos[0].frames[:4])  # conditioning frames untouched
+    assert not np.array_equal(fast.frames, videos[0].frames)
+    with pytest.raises(UserError, match="unknown perturbation"):
+        gen.generate(cases[:1], {"perturb": "explode", "strength": 1.0})
+
+
+def test_simulator_fails_one_item_for_a_non_probe_case():
+    from vbench_lite.case import Case
+
+    out = create_generator("simulator").generate([Case(case_id="cat", prompt="a cat")], {})
+    assert isinstance(out[0], UserError) and "physics probes" in str(out[0])
+
+
+@pytest.mark.parametrize("kind", PERTURBATIONS)
+def test_every_perturbation_keeps_conditioning_and_zero_is_identity(kind):
+    for scenario in SCENARIOS:
+        tr = make_truth(scenario, "id", 0)
+        exact = tr.render()
+        assert np.array_equal(perturb(tr, kind, 0.0).render(), exact)
+        strong = perturb(tr, kind, 1.0).render()
+        assert np.array_equal(strong[:4], exact[:4])
+
+
+def test_bad_strength_is_a_clear_error():
+    tr = make_truth("count", "id", 0)
+    with pytest.raises(UserError, match="use 0..1"):
+        perturb(tr, "drop", 2.0)
+    with pytest.raises(UserError, match=">= 0"):
+        perturb(tr, "speed", -1.0)
+
+
+def test_cli_render_writes_previews(tmp_path, capsys):
+    assert main(["probes", "render", "collision", "--seed", "3", "--size", "32", "--frames", "12",
+                 "--out", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert "collision-id-003.png" in names and "collision-id-003.mp4" in names
+    assert "prompt:" in capsys.readouterr().out
+
+
+def test_cli_floor_prints_a_table(capsys):
+    assert main(["probes", "floor", "--size", "32", "--frames", "16"]) == 0
+    out = capsys.readouterr().out
+    assert "velocity_error" in out and "transfer" in out and "occlusion" in out
+
+
+def test_cli_bad_scenario_is_one_line(capsys):
+    assert main(["probes", "render", "rocket"]) == 2
+    assert "unknown probe scenario 'rocket'" in capsys.readouterr().err
