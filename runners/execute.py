@@ -4,7 +4,9 @@ Each item is written to the store in one transaction after its video is cached
 losslessly, so a run killed at any point resumes where it stopped: items in the store
 are skipped, cached videos are reused instead of regenerated, and nothing is doubled.
 A failing item (generator exception, NaN frames, wrong shape) is stored with its
-reason and the run goes on.
+reason and the run goes on. With ``workers > 0`` videos are scored in worker
+processes (``runners.workers``) while the next batch is generated; the main process
+remains the only writer.
 
 Sharding: ``rank``/``world`` take every world-th item (``torchrun`` sets them; see
 ``runners.distributed``); all ranks write the same WAL store, and rank 0 computes
@@ -30,6 +32,7 @@ from vbench_lite.metrics import load_metrics
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric, VideoContext, as_score
 from vbench_lite.runners.plan import RunSpec
 from vbench_lite.runners.provenance import provenance
+from vbench_lite.runners.workers import Scorer
 from vbench_lite.store import Store
 from vbench_lite.video import Video
 
@@ -79,6 +82,7 @@ def execute(
     world: int = 1,
     retry_failed: bool = False,
     on_item: Callable[[str, int], None] | None = None,
+    workers: int = 0,
 ) -> RunSummary:
     """Run ``spec`` to completion (or resume it) and return a summary."""
     t_start = time.perf_counter()
@@ -117,7 +121,8 @@ def execute(
                          skipped_metrics=dict(skipped))
     status = "interrupted"
     try:
-        _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item)
+        scorer = Scorer(metrics, spec.metric_options, workers)
+        _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item, scorer)
         if hasattr(gen, "finish"):
             gen.finish(planned)
         _wait_for_other_ranks(world)  # every rank, so rank 0 sees all items
@@ -137,11 +142,12 @@ def execute(
     return summary
 
 
-def _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item):
+def _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item, scorer):
     from tqdm.auto import tqdm
 
     batch_size = max(1, gen.capabilities_for(settings).max_batch)
     bar = tqdm(total=len(todo), desc=name, unit="video", disable=not progress, leave=False)
+    finished = False
     try:
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
@@ -149,11 +155,13 @@ def _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress,
             videos = _generate_batch(gen, batch, settings, cache_dir)
             gen_seconds = (time.perf_counter() - t0) / len(batch)
             for case, video in zip(batch, videos):
-                _score_and_store(case, video, gen_seconds, metrics, store, run_id, cache_dir)
-                bar.update(1)
-                if on_item is not None:
-                    on_item(case.case_id, case.seed)
+                _score_and_store(case, video, gen_seconds, scorer, store, run_id, cache_dir,
+                                 lambda c=case: (bar.update(1), on_item and on_item(c.case_id, c.seed)))
+        scorer.close()
+        finished = True
     finally:
+        if not finished:
+            scorer.close(wait=False)
         bar.close()
 
 
@@ -218,21 +226,26 @@ def check_video(video: Any, case: Case) -> Video:
     return video
 
 
-def _score_and_store(case, raw, gen_seconds, metrics, store, run_id, cache_dir):
+def _score_and_store(case, raw, gen_seconds, scorer, store, run_id, cache_dir, on_done):
     item = {"case_id": case.case_id, "seed": case.seed, "suite": case.suite, "grp": case.group,
             "split": case.split, "prompt": case.prompt, "gen_seconds": gen_seconds}
     try:
         video = check_video(raw, case)
     except Exception as exc:
         store.write_item(run_id, {**item, "status": "failed", "error": _reason(exc)})
+        on_done()
         return
     path = _cache_path(cache_dir, case)
     if not path.exists():
         write_cache(video, path)
-    t0 = time.perf_counter()
-    scores, skips, features = score_video(video, case, metrics)
-    store.write_item(run_id, {**item, "status": "ok", "video_path": str(path),
-                              "metric_seconds": time.perf_counter() - t0}, scores, skips, features)
+
+    def done(result, seconds):
+        scores, skips, features = result
+        store.write_item(run_id, {**item, "status": "ok", "video_path": str(path), "metric_seconds": seconds},
+                         scores, skips, features)
+        on_done()
+
+    scorer.submit(video, case, done)
 
 
 def score_video(video: Video, case: Case, metrics: list[Metric]):

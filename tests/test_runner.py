@@ -178,3 +178,22 @@ def test_torchrun_shards_items_across_ranks_into_one_store(tmp_path):
         assert c.execute("SELECT COUNT(*), COUNT(DISTINCT case_id || '#' || seed) FROM items").fetchone() == (12, 12)
         assert c.execute("SELECT status FROM runs").fetchone()[0] == "finished"
     assert len(log.read_text().splitlines()) == 12  # every item generated exactly once, across both ranks
+
+
+def test_worker_processes_give_the_same_scores(tmp_path):
+    from vbench_lite.generators import create_generator
+
+    folder = tmp_path / "vids"
+    from vbench_lite.io import write_cache
+
+    for i in range(4):
+        write_cache(Video(moving_square(seed=i)), folder / f"v{i}.npz")
+    cases = _cases([f"v{i}" for i in range(4)])
+    results = []
+    for workers in (0, 2):
+        store = Store(tmp_path / f"w{workers}.sqlite")
+        spec = RunSpec("folder", settings={"root": str(folder)}, metrics=["flicker", "motion"])
+        s = execute(spec, store, cases=cases, progress=False, workers=workers)
+        assert s.ok == 4
+        results.append({(r["case_id"], r["metric"]): r["value"] for r in store.scores(s.run_id)})
+    assert results[0] == results[1] and len(results[0]) >= 8

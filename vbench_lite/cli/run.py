@@ -25,6 +25,8 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
                    "./vbench_results/results.sqlite)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--workers", type=int, default=0,
+                   help="score videos in N worker processes while generating (default 0: inline)")
     p.add_argument("--fail-on-error", action="store_true", help="exit 1 if any item failed")
 
 
@@ -92,7 +94,8 @@ def _execute_all(specs, args, *, floor: bool):
     try:
         for spec in specs:
             summary = execute(spec, store, cache_dir=args.cache_dir, progress=not args.no_progress,
-                              rank=rank, world=world, retry_failed=getattr(args, "retry_failed", False))
+                              rank=rank, world=world, retry_failed=getattr(args, "retry_failed", False),
+                              workers=args.workers)
             summaries.append(summary)
         if floor:
             summaries += _floor_runs(specs, store, args, rank, world)
@@ -126,7 +129,7 @@ def _floor_runs(specs, store, args, rank, world):
                         name=f"floor-{'+'.join(spec.suites)}-{render.height}x{render.width}", role="floor",
                         render=render)
         out.append(execute(floor, store, cache_dir=args.cache_dir, progress=not args.no_progress,
-                           rank=rank, world=world))
+                           rank=rank, world=world, workers=args.workers))
     return out
 
 
@@ -147,7 +150,8 @@ def cmd_eval(args) -> int:
     spec.metric_options = parse_metric_options(args.metric_set)
     store = Store(args.store or DEFAULT_STORE())
     try:
-        summary = execute(spec, store, generator=gen, cases=cases, progress=not args.no_progress)
+        summary = execute(spec, store, generator=gen, cases=cases, progress=not args.no_progress,
+                          workers=args.workers)
     finally:
         store.close()
     args._summaries = [summary]
