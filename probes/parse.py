@@ -99,8 +99,9 @@ def _is_own_blob(frame: np.ndarray, mask: np.ndarray, k: int, palette: np.ndarra
     return int(np.argmin(resid)) + 1 == k
 
 
-def _blob_state(frame, lab, comp_mask, k, bbox, scale, height_w, static, n_balls):
-    """Soft area (px), centre (world) and mean colour of one blob of class ``k``."""
+def _blob_state(frame, lab, comp_mask, k, bbox, scale, height_w, static, n_balls, origin=(0, 0)):
+    """Soft area (px), centre (world) and mean colour of one blob of class ``k``.
+    Arrays may be a crop whose top-left pixel is ``origin`` (row, col) in the frame."""
     h, w = lab.shape
     x, y, bw, bh = bbox
     r0, r1 = max(y - GROW_PX, 0), min(y + bh + GROW_PX, h)
@@ -123,7 +124,8 @@ def _blob_state(frame, lab, comp_mask, k, bbox, scale, height_w, static, n_balls
     area = float(alpha.sum())
     if area <= 0:
         return None
-    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float32) + 0.5  # pixel centres
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float32) + 0.5  # pixel centres in the crop
+    yy, xx = yy + origin[0], xx + origin[1]  # ... in the frame
     cx, cy = float((alpha * xx).sum() / area), float((alpha * yy).sum() / area)
     return area, np.array([cx / scale, height_w - cy / scale]), color
 
@@ -152,16 +154,24 @@ def parse_video(frames: np.ndarray, truth: ProbeTruth) -> ProbeParse:
         lab = _labels(fr, palette)
         dets = []  # (class index 0..N-1, area px, centre world, colour)
         for k in range(n):
-            mask = (lab == k + 1).astype(np.uint8)
-            if not mask.any():
+            mask = lab == k + 1
+            rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+            if not rows.size:
                 continue
-            num, cc, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+            # work in the crop around this colour's pixels (+ the soft-mask margin): much faster at 256 px
+            m = GROW_PX + 1
+            r0, c0 = max(rows[0] - m, 0), max(cols[0] - m, 0)
+            crop = (slice(r0, rows[-1] + m + 1), slice(c0, cols[-1] + m + 1))
+            fr_c, lab_c, static_c = fr[crop], lab[crop], static[crop]
+            num, cc, stats, _ = cv2.connectedComponentsWithStats(mask[crop].astype(np.uint8), connectivity=8)
             for j in range(1, num):
                 if stats[j, cv2.CC_STAT_AREA] < min_area[k]:
                     continue
-                if not _is_own_blob(fr, cc == j, k + 1, palette, n):
+                blob = cc == j
+                if not _is_own_blob(fr_c, blob, k + 1, palette, n):
                     continue  # only mixed edge pixels of another ball (e.g. a cyan edge read as green)
-                st = _blob_state(fr, lab, cc == j, k + 1, stats[j, :4], scale, scene.height_w, static, n)
+                st = _blob_state(fr_c, lab_c, blob, k + 1, stats[j, :4], scale, scene.height_w, static_c, n,
+                                 (r0, c0))
                 if st is not None:
                     dets.append((k, *st))
         count[t] = len(dets)
