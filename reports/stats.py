@@ -21,6 +21,10 @@ Method (``scipy.stats.bootstrap``, fixed ``random_state`` so a report is reprodu
   statistic is sum/sum -- exactly the item mean -- resampled over cases
   (``paired=True`` keeps sum and count together). One item per case reduces to the
   ordinary bootstrap.
+* Small samples: the requested level is widened by Hesterberg's expanded-percentile
+  rule (``expanded_confidence``) before calling scipy; without it the bootstrap
+  under-covers at small n (measured: 13 % family-wise false alarms instead of 5 % on
+  30 cases x 6 seeds); at n > 100 the change is negligible.
 * Degenerate samples never crash: n < 2 gives the mean with a NaN interval and the
   note "n=1"; a constant sample gives a NaN interval and "all values equal" (for a
   paired difference a constant non-zero shift is real evidence, see ``paired_diff``).
@@ -126,9 +130,23 @@ def _ratio_of_sums(sums, counts, axis=-1):
     return sums.sum(axis=axis) / counts.sum(axis=axis)
 
 
+def expanded_confidence(confidence: float, k: int) -> float:
+    """Level to ask the bootstrap for so that k resampling units give about the
+    coverage of ``confidence``: Hesterberg's "expanded percentile" (What teachers should
+    know about the bootstrap, Am. Stat. 2015, sec. 5): the bootstrap uses the plug-in
+    SD (too small by sqrt((k-1)/k)) and normal-like tails (too thin versus Student's
+    t at small k). Tail alpha'/2 = Phi(-sqrt(k/(k-1)) * t_{1-alpha/2, k-1})."""
+    if k < 2:
+        return confidence
+    alpha = 1.0 - confidence
+    t = stats.t.ppf(1 - alpha / 2, df=k - 1)
+    return float(1.0 - 2.0 * stats.norm.cdf(-np.sqrt(k / (k - 1)) * t))
+
+
 def _bootstrap_mean(data: tuple, confidence: float, n_resamples: int, seed: int) -> tuple[float, float]:
     """CI of the mean of ``data[0]`` or, with (sums, counts), of sum/sum over clusters."""
     k = data[0].size
+    confidence = expanded_confidence(confidence, k)
     stat = np.mean if len(data) == 1 else _ratio_of_sums
     batch = max(1, min(n_resamples, _MAX_BATCH_ELEMS // (k * len(data))))
     kw = dict(confidence_level=confidence, n_resamples=n_resamples, vectorized=True, axis=-1,

@@ -36,13 +36,16 @@ SET_METRICS = {"fvd": ("FVD", False, 300.0, 0.0, "fvd")}
 class SyntheticRun:
     """One run to write. ``shift``: output -> added to every item; ``noise``: item
     noise std as a fraction of the metric's level; ``fail``: fraction of items failed;
-    ``seam_at``: frame index of a spike in every warping-error timeline (a window seam)."""
+    ``seam_at``: frame index of a spike in every warping-error timeline (a window seam);
+    ``case_noise``: std (fraction of level) of a per-case offset drawn for this run, the
+    same under every seed (a model change that helps some prompts and hurts others)."""
 
     name: str
     generator: str = "toy"
     settings: dict = field(default_factory=dict)
     shift: dict = field(default_factory=dict)
     noise: float = 0.05
+    case_noise: float = 0.0
     fail: float = 0.0
     seed: int = 0
     seam_at: int | None = None
@@ -79,6 +82,9 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
     cases += [("probes_basic", f"probe-{i:04d}", "id" if i % 2 == 0 else "ood", i) for i in range(n_probe)]
     levels = {name: _case_levels(max(n_prompt, n_probe), name, lv, sp)
               for name, (_, _, lv, sp, _) in {**METRICS, **PHYSICS}.items()}
+    n_cases = max(n_prompt, n_probe)
+    case_off = {name: spec.case_noise * lv * rng.standard_normal(n_cases)
+                for name, (_, _, lv, _, _) in {**METRICS, **PHYSICS}.items()}
     for suite, case_id, split, idx in cases:
         for seed in seeds:
             item = {"case_id": case_id, "seed": seed, "suite": suite, "grp": suite.split("_")[0],
@@ -91,7 +97,8 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
             scores, skips = [], {}
             for name, (units, hib, level, _, src) in table.items():
                 base = 0.02 * level if floor else levels[name][idx]
-                value = base + spec.shift.get(name, 0.0) + spec.noise * level * rng.standard_normal()
+                value = (base + spec.shift.get(name, 0.0) + (0.0 if floor else case_off[name][idx])
+                         + spec.noise * level * rng.standard_normal())
                 scores.append({"metric": name, "value": value, "units": units, "higher_is_better": hib,
                                "source": src, "timeline": _timeline(name, value, num_frames, spec, rng)})
             if suite == "prompts_basic" and idx % 10 == 0:

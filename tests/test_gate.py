@@ -97,3 +97,27 @@ def test_bad_thresholds(text, match):
 def test_missing_thresholds_file(tmp_path):
     with pytest.raises(UserError, match="not found"):
         load_thresholds(tmp_path / "nope.toml")
+
+
+def test_case_level_noise_with_many_seeds_does_not_cry_wolf(tmp_path):
+    """Pairs of equal runs whose per-case behaviour differs (the same under all 6 seeds):
+    the case-resampled, Bonferroni-corrected comparison flags at most 1 of 8 independent
+    pairs (nominal family-wise rate 5 %; before case resampling and the small-sample
+    expansion 2 of 15 were flagged). Treating the 6 seeds as independent pairs would
+    give intervals ~2.4x too narrow."""
+    from vbench_lite.reports.stats import paired_diff
+
+    runs = [SyntheticRun(f"r{k}", seed=200 + k, noise=0.01, case_noise=0.05) for k in range(16)]
+    build_store(tmp_path / "c.sqlite", runs, floor=False, n_prompt=30, n_probe=10, seeds=tuple(range(6)))
+    with data.open_store(tmp_path / "c.sqlite") as st:
+        loaded = [data.load_run(st, f"r{k}") for k in range(16)]
+    alarms = 0
+    for a, b in zip(loaded[0::2], loaded[1::2]):
+        cmp = compare_runs(a, b)
+        alarms += int(cmp["verdict"].isin(["better", "worse"]).any())
+    assert alarms <= 1
+    pairs = loaded[0].scores.merge(loaded[1].scores, on=["case_id", "seed", "metric"])
+    w = pairs[pairs["metric"] == "warping_error"]
+    naive = paired_diff(w["value_x"], w["value_y"], confidence=0.95)
+    clustered = paired_diff(w["value_x"], w["value_y"], clusters=w["case_id"], confidence=0.95)
+    assert (clustered.high - clustered.low) > 1.8 * (naive.high - naive.low)
