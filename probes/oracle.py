@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from vbench_lite.case import Case
-from vbench_lite.errors import GeneratorError
+from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.probes.perturb import perturb
+from vbench_lite.probes.perturb import PERTURBATIONS, perturb
 from vbench_lite.probes.truth import ProbeTruth
 from vbench_lite.video import Video
 
@@ -24,6 +24,15 @@ class SimulatorGenerator(Generator):
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(text=True, cond_frames=4, resolution=None, num_frames=None, max_batch=256)
+
+    def resolve_settings(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Defaults merged and checked up front, so a typo fails before any work."""
+        out = super().resolve_settings(given)
+        if out["perturb"] not in PERTURBATIONS:
+            raise UserError(f"simulator perturb={out['perturb']!r}: choose one of {', '.join(PERTURBATIONS)}")
+        if not (out["strength"] >= 0) or (out["perturb"] in ("vanish", "drop") and out["strength"] > 1):
+            raise UserError(f"simulator strength={out['strength']!r}: use >= 0 (0..1 for vanish and drop)")
+        return out
 
     def generate(self, cases: list[Case], settings: dict[str, Any]) -> list[Video | Exception]:
         kind = str(settings.get("perturb", "none"))

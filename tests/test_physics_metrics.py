@@ -142,3 +142,16 @@ def test_wrong_frame_count_is_a_clear_error():
     video = Video(case.truth.render()[:16])
     with pytest.raises(VideoError, match="16 frames but the probe has 32"):
         METRICS.get("position_error")().compute(video, case, VideoContext(video, case))
+
+
+def test_published_floor_is_far_below_a_mildly_wrong_simulator():
+    from vbench_lite.case import RenderSpec, resolve_suite
+    from vbench_lite.metrics.physics_floor import floor_table
+
+    cases = [c for c in resolve_suite("default").cases(RenderSpec()) if c.split == "id"]
+    floor = {r["scenario"]: r for r in floor_table(cases)}
+    wrong = {r["scenario"]: r for r in floor_table(cases, "speed", 0.25)}  # 25 % too fast
+    for scenario, row in floor.items():
+        if "velocity_error" in row:
+            assert row["velocity_error"] < 0.1 * wrong[scenario]["velocity_error"], scenario
+            assert row["velocity_error"] < 0.1  # world units/s, vs ID speeds of 1-4

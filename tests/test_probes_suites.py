@@ -59,6 +59,10 @@ def test_simulator_generator_returns_the_truth_and_perturbs_on_request():
     assert not np.array_equal(fast.frames, videos[0].frames)
     with pytest.raises(UserError, match="unknown perturbation"):
         gen.generate(cases[:1], {"perturb": "explode", "strength": 1.0})
+    with pytest.raises(UserError, match="choose one of"):
+        gen.resolve_settings({"perturb": "explode"})
+    with pytest.raises(UserError, match="0..1 for vanish"):
+        gen.resolve_settings({"perturb": "vanish", "strength": "3"})
 
 
 def test_simulator_fails_one_item_for_a_non_probe_case():
