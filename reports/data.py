@@ -65,17 +65,24 @@ def is_floor(run: dict) -> bool:
     return (run.get("provenance") or {}).get("role") == FLOOR_ROLE
 
 
-def resolve_run(store: Store, ref: str, *, exclude: set[str] | None = None) -> dict:
-    """A run by id, id prefix, name or ``latest``. ``latest`` means the newest run
-    that is not a floor run and not in ``exclude`` (so ``check --baseline latest``
-    never picks the candidate itself or the simulator oracle)."""
+def resolve_run(store: Store, ref: str, *, like: dict | None = None) -> dict:
+    """A run by id, id prefix, name or ``latest``.
+
+    ``latest`` is the newest run that is not a floor run. With ``like`` (the candidate
+    of ``check --baseline latest``) it is the newest *finished* run other than ``like``,
+    preferring one over the same suites and seeds, so a nightly gate compares like
+    with like and never uses a crashed run or the simulator oracle as its baseline."""
     if ref != "latest":
         return store.run(ref)
-    exclude = exclude or set()
-    runs = [r for r in store.runs() if not is_floor(r) and r["run_id"] not in exclude]
+    runs = [r for r in store.runs() if not is_floor(r)]  # ordered by creation time
+    if like is not None:
+        runs = [r for r in runs if r["run_id"] != like["run_id"] and r["status"] == "finished"]
+        same = [r for r in runs if r["suites"] == like["suites"] and r["seeds"] == like["seeds"]]
+        runs = same or runs
     if not runs:
-        raise UserError(f"no runs in {store.path} to use as 'latest'; run `vbench-lite run` first")
-    return runs[-1]  # Store.runs() is ordered by creation time
+        what = "baseline" if like is not None else "run"
+        raise UserError(f"no finished {what} in {store.path} to use as 'latest'; pass a run id or name")
+    return runs[-1]
 
 
 def _directions(run: dict) -> dict[str, float]:

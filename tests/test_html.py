@@ -101,3 +101,15 @@ def test_renders_in_headless_chromium(html_file, tmp_path):
     # plots are drawn in saturated matplotlib colours; a blank or text-only page has none
     saturated = (img.max(axis=2) - img.min(axis=2)) > 80
     assert saturated.mean() > 0.001, "screenshot shows no plot colours"
+
+
+def test_worst_items_follow_direction(store_path):
+    from vbench_lite.reports.previews import worst_items
+    with data.open_store(store_path) as st:
+        d = data.load_run(st, "base")
+    w = worst_items(d).set_index("metric")
+    ok = d.scores[d.scores["metric"] == "warping_error"]  # lower is better: worst = max
+    assert w.loc["warping_error", "value"] == ok["value"].max()
+    clip = d.scores[d.scores["metric"] == "clip_text_score"]  # higher is better: worst = min
+    assert w.loc["clip_text_score", "value"] == clip["value"].min()
+    assert "motion_px" not in w.index and "fvd" not in w.index  # no direction / set-level

@@ -61,3 +61,36 @@ def test_report_writes_html_and_exports(store, capsys, tmp_path):
 def test_missing_store_is_a_clear_error(tmp_path, capsys):
     assert main(["report", "latest", "--store", str(tmp_path / "none.sqlite")]) == 2
     assert "no results store" in capsys.readouterr().err
+
+
+def test_baseline_latest_skips_unfinished_and_other_suites(tmp_path, capsys):
+    from vbench_lite.store import Store
+    path = tmp_path / "b.sqlite"
+    build_store(path, [SyntheticRun("old", seed=1), SyntheticRun("crashed", seed=2),
+                       SyntheticRun("tonight", seed=3)], n_prompt=10, n_probe=4)
+    with Store(path) as st:
+        st.finish_run("crashed-2", "failed")
+    assert main(["check", "--baseline", "latest", "--store", str(path)]) == 0
+    assert "tonight vs baseline old" in capsys.readouterr().out
+
+
+def test_sweep_plots_the_grid(store, tmp_path, monkeypatch, capsys):
+    """`sweep` = the runner's run_from_args (stubbed here with runs written to the
+    store, as the runner would) + the motion-vs-flicker plot of those runs."""
+    import vbench_lite.cli.run as run_cli
+    from vbench_lite.reports.synthetic import write_run
+    from vbench_lite.store import Store
+
+    def fake_run_from_args(args):
+        with Store(args.store) as st:
+            return [write_run(st, SyntheticRun(f"g[steps={s}]", seed=s, settings={"steps": s}, sweep="sweep-x",
+                                               shift={"motion_px": 0.2 * s}), n_prompt=6, n_probe=2)
+                    for s in (2, 4)]
+
+    monkeypatch.setattr(run_cli, "run_from_args", fake_run_from_args)
+    path = tmp_path / "s.sqlite"
+    stem = tmp_path / "plots" / "sw"
+    assert main(["sweep", "--sweep", "steps=2,4", "--store", str(path), "--plot", str(stem)]) == 0
+    assert (tmp_path / "plots" / "sw.png").exists() and (tmp_path / "plots" / "sw.svg").exists()
+    assert "g[steps=2]" in capsys.readouterr().out
+    assert main(["sweep", "--store", str(path)]) == 2  # no --sweep: a clear error

@@ -63,7 +63,8 @@ def register(sub) -> None:
                        description=GATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     k.add_argument("run", nargs="?", default="latest", metavar="RUN", help="candidate run (default: newest)")
     k.add_argument("--baseline", required=True, metavar="RUN|latest",
-                   help="baseline run; 'latest' = newest run other than the candidate")
+                   help="baseline run; 'latest' = newest finished run other than the candidate "
+                   "(same suites and seeds preferred)")
     k.add_argument("--thresholds", type=Path, help="TOML thresholds file (default: built-in, see above)")
     k.add_argument("--all", action="store_true", help="print every output, not just regressions")
     k.add_argument("--format", choices=("table", "json"), default="table")
@@ -166,7 +167,7 @@ def cmd_check(args) -> int:
     th = load_thresholds(args.thresholds)
     with _open(args) as store:
         cand = resolve_run(store, args.run)
-        base = resolve_run(store, args.baseline, exclude={cand["run_id"]})
+        base = resolve_run(store, args.baseline, like=cand)
         code, gated = run_gate(load_run(store, base), load_run(store, cand), th)
     cols = ["metric", "units", "direction", "n", "mean_a", "mean_b", "diff", "ci_low", "ci_high",
             "tolerance", "verdict"]
