@@ -1,7 +1,5 @@
 """HTML report: self-contained, escaped, with plots and previews; renders in headless Chromium."""
 
-import base64
-import io
 import os
 import re
 import shutil
@@ -12,8 +10,8 @@ import pytest
 
 from vbench_lite.reports import data
 from vbench_lite.reports.build import build_report
-from vbench_lite.reports.export import to_markdown, write_exports
-from vbench_lite.reports.html import render_html, write_report
+from vbench_lite.reports.export import to_markdown
+from vbench_lite.reports.html import write_report
 from vbench_lite.reports.synthetic import SyntheticRun, build_store
 
 EVIL = "<script>alert('x')</script>"
