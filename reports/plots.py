@@ -172,6 +172,8 @@ def physics_figure(phys: pd.DataFrame) -> Figure | None:
         if rows["floor"].notna().any():
             ax.hlines(rows["floor"], x - 0.4, x + 0.4, colors="k", linestyles="--", label="simulator floor")
             ax.legend(fontsize=7)
+        for xi in x[rows["mean"].isna().to_numpy()]:  # a split this run did not score
+            ax.text(xi, 0, "no items", ha="center", va="bottom", fontsize=8, color="0.4")
         ax.set_xticks(x, ["ID", "OOD"])
         ax.set_title(m, fontsize=9)
         ax.set_ylabel(rows["units"].dropna().iloc[0] if rows["units"].notna().any() else "")
