@@ -192,7 +192,8 @@ class Store:
             value = None if value is None or not np.isfinite(value) else float(value)
             self.conn.execute(
                 "INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?,?,?)",
-                (*key, s["metric"], value, s.get("units"), int(bool(s.get("higher_is_better"))),
+                (*key, s["metric"], value, s.get("units"),
+                 None if s.get("higher_is_better") is None else int(bool(s["higher_is_better"])),
                  s.get("source"), timeline_to_blob(s.get("timeline"))),
             )
 
