@@ -156,15 +156,20 @@ def timeline_figure(tl: pd.DataFrame, metric: str = "warping_error", *, n_worst:
     return fig
 
 
+PHYSICS_COLUMNS = 5
+
+
 def physics_figure(phys: pd.DataFrame) -> Figure | None:
     """One panel per physics output: ID and OOD means with CI bars, floor as a dashed
     line (``tables.physics_table`` frame)."""
     if phys.empty:
         return None
     metrics = list(dict.fromkeys(phys["metric"]))
-    fig = Figure(figsize=(max(4.0, 3.2 * len(metrics)), 3.8))
+    ncols = min(len(metrics), PHYSICS_COLUMNS)  # wrap into rows so each panel stays legible
+    nrows = -(-len(metrics) // ncols)
+    fig = Figure(figsize=(max(4.0, 3.0 * ncols), 3.2 * nrows))
     for k, m in enumerate(metrics):
-        ax = fig.add_subplot(1, len(metrics), k + 1)
+        ax = fig.add_subplot(nrows, ncols, k + 1)
         rows = phys[phys["metric"] == m].set_index("split").reindex(["id", "ood"])
         x = np.arange(2)
         err = np.vstack([(rows["mean"] - rows["ci_low"]).fillna(0), (rows["ci_high"] - rows["mean"]).fillna(0)])
