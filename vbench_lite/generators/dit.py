@@ -12,9 +12,11 @@ Known leading frames (image-/frames-to-video) enter as extra input channels
 (the clean frames, zeros elsewhere, plus a 0/1 "known" mask), so one network does
 text-to-video (k = 0), image-to-video (k = 1) and frames-to-video (k <= cond_frames).
 
-Initialisation (``_init_weights``) follows DiT: adaLN modulation and the output
-projection start at zero, so every residual branch is the identity and the initial
-model predicts exactly 0 whatever the conditioning.
+The network predicts the clean clip and returns the velocity derived from it
+(x-prediction, see ``forward``). Initialisation (``_init_weights``) follows DiT:
+adaLN modulation and the output projection start at zero, so every residual branch
+is the identity and the initial model predicts x0 = 0 whatever the conditioning,
+i.e. the conditioning-independent velocity x_t / t.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from torch import nn
 from vbench_lite.generators.text_encoder import TextEncoder
 
 IN_EXTRA = 4  # input channels besides the noisy clip: 3 known-frame RGB + 1 known mask
+T_MIN = 0.05  # x-prediction divides by t; JiT clips the denominator at 0.05
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class DiTConfig:
     text_vocab: int = 1024
     text_len: int = 32  # the world's prompts run to ~30 words
     motion_scale: float = 100.0
+    prediction: str = "x"  # what the network outputs: "x" (clean clip) or "v" (velocity)
     fps: float = 10.0
     preset: str = "custom"
 
@@ -292,8 +296,13 @@ class DiT(nn.Module):
         c = self.condition(t, cond)  # (B, D)
         for block in self.blocks:
             h = block(h, c)  # (B, N, D)
-        out = self.final(h, c)  # (B, N, P)
-        return unpatchify(out, cfg.patch, grid)  # (B, T, C, H, W)
+        x0_hat = unpatchify(self.final(h, c), cfg.patch, grid)  # (B, T, C, H, W)
+        if cfg.prediction == "v":
+            return x0_hat  # the network output is the velocity itself
+        # x-prediction (Li & He 2025, "Back to Basics", JiT): a token carries 192 pixel values
+        # but only `dim` features, so it cannot pass the noise through to predict v = eps - x0;
+        # it predicts the clean clip and v = (x_t - x0_hat) / t follows (t clamped as JiT does)
+        return (x - x0_hat) / t.clamp(min=T_MIN).view(B, 1, 1, 1, 1).to(x.dtype)
 
 
 def count_params(model: nn.Module) -> int:
