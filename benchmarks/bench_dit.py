@@ -120,7 +120,7 @@ def cmd_physics(args, gen, settings):
 def cmd_sweep(args, gen, settings):
     cases = suite_cases("default", gen)
     names = ("warping_error", "motion")
-    grid = [("steps", s) for s in (2, 4, 8, 16, 32)] + [("motion", m) for m in (-1.0, 0.0, 0.5, 1.0, 2.0)]
+    grid = [("steps", s) for s in (1, 2, 4, 8, 16, 32)] + [("motion", m) for m in (-1.0, 0.0, 0.5, 1.0, 2.0)]
     rows = []
     print("| knob | value | warping error | motion px/frame | s |\n|---|---|---|---|---|")
     for knob, value in grid:
