@@ -124,6 +124,10 @@ def test_training_command_writes_checkpoint_config_and_log(tmp_path):
     assert len((tmp_path / "out" / "train_log.csv").read_text().splitlines()) == 4  # header + 3 steps
     video = ReferenceDiTGenerator().generate([case(0, frames=8)], settings(tmp_path / "out" / CHECKPOINT))[0]
     assert video.num_frames == 8
+    # continuing from the checkpoint starts from its weights
+    cfg.write_text(json.dumps({**json.loads(cfg.read_text()), "init_from": str(tmp_path / "out" / CHECKPOINT)}))
+    train_main(["--config", str(cfg), "--out", str(tmp_path / "more"), "--max-steps", "1"])
+    assert (tmp_path / "more" / CHECKPOINT).is_file()
     with pytest.raises(UserError, match="unknown keys"):
         cfg.write_text(json.dumps({"batchsize": 2}))
         train_main(["--config", str(cfg), "--out", str(tmp_path / "x")])
