@@ -87,7 +87,7 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
             tl = load_timelines(store, s.data.run_id, "warping_error")
             hib = info.loc["warping_error", "higher_is_better"]
             f = plots.timeline_figure(tl, higher_is_better=bool(hib) if hib == hib else False,
-                                      units=info.loc["warping_error", "units"])
+                                      units=info.loc["warping_error", "units"], seams=_seams(s.data.run, tl))
             if f is not None:
                 figs[f"timeline_{i}"] = f
                 caps[f"timeline_{i}"] = (f"{s.data.label}: per-frame warping error of the worst clips and "
@@ -111,3 +111,17 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
         figs["identity_drift"] = f
         caps["identity_drift"] = "Identity drift d(t) per run: mean over clips, band = 25-75 % of clips."
     return figs, caps
+
+
+def _seams(run: dict, tl) -> list[int] | None:
+    """Rollout window boundaries of a run whose settings declare ``window``/``overlap``
+    (the reference DiT), at the clip length of its timelines."""
+    from vbench_lite.generators.windows import seam_pairs
+
+    settings = run.get("settings") or {}
+    try:
+        window, overlap = int(settings["window"]), int(settings["overlap"])
+        total = max(len(t) for t in tl["timeline"]) + 1  # pairs -> frames
+        return seam_pairs(total, window, overlap)
+    except (KeyError, TypeError, ValueError):
+        return None

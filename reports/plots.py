@@ -126,9 +126,11 @@ def _stack(timelines: pd.Series) -> np.ndarray | None:
 
 
 def timeline_figure(tl: pd.DataFrame, metric: str = "warping_error", *, n_worst: int = 5,
-                    higher_is_better: bool = False, units: str = "") -> Figure | None:
+                    higher_is_better: bool = False, units: str = "",
+                    seams: list[int] | None = None) -> Figure | None:
     """Per-frame curves of ``metric`` (``data.load_timelines`` frame): the worst clips
-    and, when lengths agree, the mean over all clips with its peak marked."""
+    and, when lengths agree, the mean over all clips with its peak marked. ``seams``:
+    frame-pair indices of rollout window boundaries, drawn as dotted lines."""
     if tl.empty:
         return None
     fig = Figure(figsize=(8, 3.8))
@@ -147,6 +149,8 @@ def timeline_figure(tl: pd.DataFrame, metric: str = "warping_error", *, n_worst:
         ax.annotate(f"peak at {peak}", (peak, mean[peak]), xytext=(5, 5), textcoords="offset points",
                     color="tab:red", fontsize=8)
         fig.vbench_data.update(mean=mean, peak=peak)
+    for k, seam in enumerate(seams or []):
+        ax.axvline(seam, color="0.3", ls=":", lw=1.2, label="window boundary" if k == 0 else None)
     ax.set_xlabel("frame pair index (t -> t+1)")
     ax.set_ylabel(f"{metric} ({units})" if units else metric)
     ax.set_title(f"per-frame {metric}")

@@ -71,3 +71,19 @@ def test_empty_inputs_give_no_figure():
     assert plots.physics_figure(pd.DataFrame()) is None
     assert plots.drift_figure({}) is None
     assert plots.tradeoff_figure([pd.DataFrame(columns=tables.SUMMARY_COLUMNS)], ["x"]) is None
+
+
+def test_rollout_seams_are_marked_on_the_timeline():
+    import numpy as np
+    import pandas as pd
+
+    from vbench_lite.generators.windows import seam_pairs
+    from vbench_lite.reports.plots import timeline_figure
+
+    assert seam_pairs(32, 16, 4) == [15, 27]  # windows start at 0, 12, 24
+    assert seam_pairs(16, 16, 4) == []
+    tl = pd.DataFrame({"case_id": ["a", "b"], "seed": [0, 0], "value": [1.0, 2.0],
+                       "timeline": [np.ones(31), np.ones(31) * 2]})
+    fig = timeline_figure(tl, seams=seam_pairs(32, 16, 4))
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
+    assert sorted(ln.get_xdata()[0] for ln in lines) == [15, 27]

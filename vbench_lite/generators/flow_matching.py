@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from vbench_lite.generators.dit import DiT, Conditioning
+from vbench_lite.generators.windows import window_starts  # noqa: F401  (re-exported)
 
 Velocity = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x_t, t) -> v
 
@@ -105,20 +106,6 @@ def sample(
         else:
             x = x_euler
     return x
-
-
-def window_starts(total: int, window: int, overlap: int) -> list[int]:
-    """First frame of each rollout window. Each window after the first re-generates
-    nothing: it is conditioned on the previous window's last ``overlap`` frames."""
-    if total <= window:
-        return [0]
-    if not 0 < overlap < window:
-        raise ValueError(f"overlap must be in 1..{window - 1} for a rollout, got {overlap}")
-    starts, end = [0], window
-    while end < total:
-        starts.append(end - overlap)
-        end = starts[-1] + window
-    return starts
 
 
 @torch.no_grad()
