@@ -80,7 +80,7 @@ def execute(
     progress: bool = True,
     rank: int = 0,
     world: int = 1,
-    retry_failed: bool = False,
+    retry_failed: bool = True,
     on_item: Callable[[str, int], None] | None = None,
     workers: int = 0,
 ) -> RunSummary:

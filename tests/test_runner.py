@@ -79,15 +79,21 @@ def test_run_writes_store_and_resume_does_not_double(tmp_path):
     assert run["status"] == "finished" and run["provenance"]["package_version"]
     assert run["metrics"]["test_mean_brightness"]["version"] == "1"
     gen2 = ToyGenerator()
-    s2 = execute(spec, store, generator=gen2, cases=_cases(["a", "b", "boom", "nan"]), progress=False)
+    s2 = execute(spec, store, generator=gen2, cases=_cases(["a", "b", "boom", "nan"]), progress=False,
+                 retry_failed=False)
     assert s2.run_id == s1.run_id and gen2.calls == [] and s2.resumed_items == 8
     assert len(store.scores(s1.run_id)) == 4 and len(store.items(s1.run_id)) == 8
+    # by default a resume retries what failed (the user may have fixed the cause), and only that
+    gen3 = ToyGenerator()
+    s3 = execute(spec, store, generator=gen3, cases=_cases(["a", "b", "boom", "nan"]), progress=False)
+    assert sorted(c for call in gen3.calls for c in call) == ["boom", "boom", "nan", "nan"]
+    assert s3.failed == 4 and len(store.items(s1.run_id)) == 8
     # a different setting is a different run, same store
-    s3 = execute(RunSpec("toy", settings={"gain": "0.5"}, metrics=["test_mean_brightness"], name="t1"), store,
+    s4 = execute(RunSpec("toy", settings={"gain": "0.5"}, metrics=["test_mean_brightness"], name="t1"), store,
                  generator=ToyGenerator(), cases=_cases(["a"]), progress=False)
-    assert s3.run_id != s1.run_id
+    assert s4.run_id != s1.run_id
     v_full = [r["value"] for r in store.scores(s1.run_id) if r["case_id"] == "a" and r["seed"] == 0][0]
-    v_half = store.scores(s3.run_id)[0]["value"]
+    v_half = store.scores(s4.run_id)[0]["value"]
     assert v_half < v_full
 
 

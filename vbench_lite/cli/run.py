@@ -40,7 +40,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sweep", action="append", metavar="KEY=V1,V2", help="sweep a setting (repeatable; grid)")
     p.add_argument("--cache-dir", type=Path, help="lossless video cache (default: beside the store)")
     p.add_argument("--no-floor", action="store_true", help="do not score the simulator oracle beside probe suites")
-    p.add_argument("--retry-failed", action="store_true", help="on resume, retry items that failed before")
+    p.add_argument("--keep-failed", action="store_true",
+                   help="on resume, keep items that failed before instead of retrying them")
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report at the end")
     add_common_arguments(p)
 
@@ -94,7 +95,7 @@ def _execute_all(specs, args, *, floor: bool):
     try:
         for spec in specs:
             summary = execute(spec, store, cache_dir=args.cache_dir, progress=not args.no_progress,
-                              rank=rank, world=world, retry_failed=getattr(args, "retry_failed", False),
+                              rank=rank, world=world, retry_failed=not getattr(args, "keep_failed", False),
                               workers=args.workers)
             summaries.append(summary)
         if floor:
