@@ -28,28 +28,12 @@ def logit_normal_times(n: int, generator: torch.Generator | None = None, device=
     return torch.sigmoid(torch.randn(n, generator=generator, device=device))
 
 
-def foreground_weights(x0: torch.Tensor, fg_weight: float, threshold: float = 0.1) -> torch.Tensor:
-    """Per-pixel loss weights ``1 + fg_weight * foreground`` ``(B, T, 1, H, W)``.
-
-    Foreground = pixels whose colour differs from the clip's temporal median by more
-    than ``threshold`` (in [-1, 1] units) in any channel. In the physics world the
-    objects cover a few percent of the frame, so an unweighted loss is dominated by
-    the plain background and the model learns the objects last; weighting them is the
-    usual remedy for small foregrounds.
-    """
-    background = x0.median(dim=1, keepdim=True).values  # (B, 1, C, H, W)
-    fg = ((x0 - background).abs().amax(dim=2, keepdim=True) > threshold).to(x0.dtype)  # (B, T, 1, H, W)
-    return 1.0 + fg_weight * fg
-
-
 def flow_loss(
     model: DiT, x0: torch.Tensor, cond: Conditioning, generator: torch.Generator | None = None,
-    fg_weight: float = 0.0,
 ) -> torch.Tensor:
     """Mean squared velocity error over the frames that are not given.
 
-    ``x0`` clean clips in [-1, 1] ``(B, T, C, H, W)``. ``fg_weight`` > 0 up-weights
-    moving-object pixels (``foreground_weights``). Returns a scalar.
+    ``x0`` clean clips in [-1, 1] ``(B, T, C, H, W)``. Returns a scalar.
     """
     B = x0.shape[0]
     t = logit_normal_times(B, generator, x0.device)  # (B,)
@@ -59,8 +43,6 @@ def flow_loss(
     v = model(xt, t, cond)  # (B, T, C, H, W)
     target_mask = (1 - cond.known_mask)[:, :, None, None, None].to(v.dtype)  # (B, T, 1, 1, 1)
     err = (v.float() - (eps - x0).float()) ** 2 * target_mask  # (B, T, C, H, W)
-    if fg_weight > 0:
-        err = err * foreground_weights(x0.float(), fg_weight)
     denom = target_mask.sum() * x0[0, 0].numel()
     return err.sum() / denom.clamp(min=1)
 

@@ -39,7 +39,6 @@ DEFAULTS = {
     "ema_decay": 0.999, "ckpt_every_minutes": 5.0, "log_every": 10, "source": "world",
     "threads": 2, "device": "auto", "dropout": {},
     "init_from": "",  # a checkpoint .safetensors to continue from (weights only; fresh optimiser)
-    "fg_weight": 0.0,  # extra loss weight on moving-object pixels (flow_matching.foreground_weights)
 }
 CHECKPOINT = "reference_dit.safetensors"
 CONFIG = "reference_dit.json"
@@ -139,7 +138,7 @@ def train(train_cfg: dict, out: Path) -> dict:
         for g in opt.param_groups:
             g["lr"] = lr
         with autocast:
-            loss = flow_loss(model, x0, cond, gen, fg_weight=float(train_cfg["fg_weight"]))
+            loss = flow_loss(model, x0, cond, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
