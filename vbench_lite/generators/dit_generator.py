@@ -1,8 +1,11 @@
 """``reference-dit``: the bundled spacetime-patch DiT as a vbench-lite generator.
 
 Settings (all recorded in the run):
-  steps     Euler (or Heun) flow-matching steps per window, >= 1 (default 16)
-  guidance  classifier-free guidance scale on prompt + motion, 1 = off (default 2.0)
+  steps     Euler (or Heun) flow-matching steps per window, >= 1 (default 4)
+  guidance  classifier-free guidance scale on prompt + motion, 1 = off (default 1.0)
+            (defaults chosen on the ``default`` suite for the shipped CPU checkpoint: 4
+            steps without guidance gave the lowest velocity and warping errors; more steps
+            or guidance add speckle -- see benchmarks/dit.md)
   motion    requested motion strength in px/frame at the native 32x32 (as measured by
             ``dit_data.measure_speed`` on the training clips, ~0-2); a negative value is
             "auto": no request (the learned null vector), so the model infers the motion
@@ -85,7 +88,7 @@ def file_sha256(path: Path) -> str:
 class ReferenceDiTGenerator(Generator):
     name = "reference-dit"
     settings: dict[str, Any] = {
-        "steps": 16, "guidance": 2.0, "motion": -1.0, "window": 16, "overlap": 4, "sampler": "euler",
+        "steps": 4, "guidance": 1.0, "motion": -1.0, "window": 16, "overlap": 4, "sampler": "euler",
         "device": "auto", "dtype": "auto", "checkpoint": "", "threads": 0,
     }
     NATIVE = DiTConfig()  # the shipped checkpoint's geometry; checked against it on load
