@@ -43,3 +43,15 @@ def run_cli(*args, env=None, timeout=300, cwd=None):
 @pytest.fixture
 def store_path(tmp_path):
     return tmp_path / "store" / "results.sqlite"
+
+
+@pytest.fixture
+def torch_one_thread():
+    """One torch thread for the test: on a small oversubscribed machine more threads
+    spin-wait and run several times slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -16,13 +16,7 @@ from vbench_lite.generators.train_dit import CHECKPOINT, main as train_main, sav
 TINY = DiTConfig(frames=8, height=16, width=16, patch=(4, 4, 4), dim=32, depth=2, heads=2, text_len=8)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # the shared test machine is oversubscribed; one torch thread avoids spin-wait stalls
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
