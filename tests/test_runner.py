@@ -174,7 +174,7 @@ def test_torchrun_shards_items_across_ranks_into_one_store(tmp_path):
     suite = write_prompt_suite(tmp_path / "suite.toml", {f"c{i}": f"prompt {i}" for i in range(6)})
     log = tmp_path / "calls.log"
     store = tmp_path / "store.sqlite"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "-m", "vbench_lite", "run", "--generator", "command", "--suite", str(suite), "--store", str(store),
            "--set", "argv=" + command_argv("--log", str(log)), "--set", "ext=.npz", "--metrics", "flicker",
            "--no-progress", "--no-report", "--no-floor", "--seeds", "0,1", "--format", "json"]

@@ -100,12 +100,28 @@ class Store:
         try:
             self.conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self._retry_locked(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA busy_timeout=60000")
-            self._init_schema()
+            self._retry_locked(self._init_schema)
+        except sqlite3.OperationalError as exc:
+            raise UserError(f"cannot open the results store {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path} is not a vbench-lite results store ({exc})") from None
+
+    @staticmethod
+    def _retry_locked(fn, seconds: float = 60.0):
+        """Run ``fn``, retrying while another process holds the lock: switching a new
+        file to WAL can report "database is locked" at once, without waiting on the
+        busy timeout, when several ranks open the same new store together."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _init_schema(self) -> None:
         with self.transaction():
