@@ -122,7 +122,8 @@ def execute(
     status = "interrupted"
     try:
         scorer = Scorer(metrics, spec.metric_options, workers)
-        _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item, scorer)
+        _run_items(todo, gen, settings, max(1, caps.max_batch), store, run_id, cache_dir, progress, name,
+                   on_item, scorer)
         if hasattr(gen, "finish"):
             gen.finish(planned)
         _wait_for_other_ranks(world)  # every rank, so rank 0 sees all items
@@ -142,10 +143,9 @@ def execute(
     return summary
 
 
-def _run_items(todo, gen, settings, metrics, store, run_id, cache_dir, progress, name, on_item, scorer):
+def _run_items(todo, gen, settings, batch_size, store, run_id, cache_dir, progress, name, on_item, scorer):
     from tqdm.auto import tqdm
 
-    batch_size = max(1, gen.capabilities_for(settings).max_batch)
     bar = tqdm(total=len(todo), desc=name, unit="video", disable=not progress, leave=False)
     finished = False
     try:
