@@ -23,15 +23,37 @@ NEEDS_REFERENCE = "reference"  # a reference set of videos (FVD)
 NEEDS_BACKBONE = "backbone"  # pretrained weights resolved by the weights manager
 
 
+# directions of an output (``Output.higher_is_better``)
+HIGHER = True  # higher is better
+LOWER = False  # lower is better
+UNDIRECTED = None  # no better side (amount of motion, a signed slope): shown, never judged
+
+
 @dataclass(frozen=True)
 class Output:
-    """One number a metric reports. ``units`` e.g. "px/frame", "world units",
-    "fraction", "mse [0,1]^2"; reports read ``higher_is_better`` instead of guessing."""
+    """One number a metric reports. This declaration is the only source of an
+    output's meaning: the runner copies it into the store, reports, the gate, plots
+    and tests read it from there instead of guessing.
+
+    ``units`` e.g. "px/frame", "world units", "fraction", "mse [0,1]^2".
+    ``higher_is_better``: ``HIGHER``, ``LOWER`` or ``UNDIRECTED`` (None): outputs
+    without a direction are shown but never judged, gated or used for a Pareto front.
+    ``motion_confounded``: the output improves trivially when the video moves less
+    (a frozen clip has no flicker and no warping error); a comparison that finds it
+    better together with significantly less motion calls that a trade-off.
+    ``measures_motion``: this output is the amount of motion that trade-off refers to.
+    """
 
     name: str
     units: str
-    higher_is_better: bool
+    higher_is_better: bool | None
     description: str = ""
+    motion_confounded: bool = False
+    measures_motion: bool = False
+
+    def __post_init__(self):
+        if self.higher_is_better not in (HIGHER, LOWER, UNDIRECTED):
+            raise TypeError(f"output {self.name}: higher_is_better must be True, False or None")
 
 
 @dataclass

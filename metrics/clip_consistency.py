@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from vbench_lite import weights
-from vbench_lite.metrics.base import NEEDS_BACKBONE, Metric, Output, Score, VideoContext
+from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, Output, Score, VideoContext
 
 CLIPSCORE_W = 2.5  # Hessel et al. 2021 rescaling weight
 DEFAULT_MODEL, DEFAULT_TAG = "ViT-B-32", "laion2b_s34b_b79k"
@@ -56,8 +56,9 @@ class ClipConsistency(Metric):
     needs = frozenset({NEEDS_BACKBONE})
     backbone = "clip-vit-b-32"
     outputs = (
-        Output("clip_frame_consistency", "cosine [-1,1]", True, "mean CLIP cosine of consecutive frames"),
-        Output("clip_text_score", "CLIPScore [0,2.5]", True, "2.5 * max(cos(frame, prompt), 0), mean over frames"),
+        Output("clip_frame_consistency", "cosine [-1,1]", HIGHER, "mean CLIP cosine of consecutive frames",
+               motion_confounded=True),
+        Output("clip_text_score", "CLIPScore [0,2.5]", HIGHER, "2.5 * max(cos(frame, prompt), 0), mean over frames"),
     )
     default = True
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vbench_lite.metrics.base import Metric, Output, Score
+from vbench_lite.metrics.base import LOWER, Metric, Output, Score
 
 
 def frame_differences(frames: np.ndarray) -> np.ndarray:
@@ -29,7 +29,7 @@ class Flicker(Metric):
     version = "1"
     group = "temporal"
     outputs = (
-        Output("flicker", "mean |diff| [0,1]", False,
+        Output("flicker", "mean |diff| [0,1]", LOWER,
                "mean absolute change between consecutive frames (static scenes); timeline per pair"),
     )
 

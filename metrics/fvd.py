@@ -27,7 +27,7 @@ import numpy as np
 from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import (
-    NEEDS_BACKBONE, NEEDS_REFERENCE, MetricSkipped, Output, Score, SetMetric, VideoContext,
+    LOWER, NEEDS_BACKBONE, NEEDS_REFERENCE, MetricSkipped, Output, Score, SetMetric, VideoContext,
 )
 from vbench_lite.metrics.frechet import FrechetStats, stats_distance
 
@@ -52,7 +52,7 @@ class FVD(SetMetric):
     group = "temporal"
     needs = frozenset({NEEDS_REFERENCE, NEEDS_BACKBONE})
     backbone = "i3d-k400"
-    outputs = (Output("fvd", "squared I3D logits", False, "Fréchet Video Distance to the reference set"),)
+    outputs = (Output("fvd", "squared I3D logits", LOWER, "Fréchet Video Distance to the reference set"),)
     default = True
 
     def __init__(self, reference_dir: str | Path | None = None, weights_path: str | Path | None = None,

@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 
 from vbench_lite.errors import UserError
-from vbench_lite.metrics.base import Metric, Output, Score
+from vbench_lite.metrics.base import LOWER, UNDIRECTED, Metric, Output, Score
 from vbench_lite.metrics.flow import shared_analysis_frames
 
 COLOR_BINS = 16  # per Lab channel
@@ -147,9 +147,11 @@ class IdentityDrift(Metric):
     version = "1"
     group = "temporal"
     outputs = (
-        Output("identity_drift", "cosine distance [0,2]", False,
-               "final drift from the first frame (mean of last 10 % of frames); timeline d(t) per frame"),
-        Output("identity_drift_slope", "distance/frame", False,
+        Output("identity_drift", "cosine distance [0,2]", LOWER,
+               "final drift from the first frame (mean of last 10 % of frames); timeline d(t) per frame",
+               motion_confounded=True),
+        # signed: a negative slope (drifting back) is not "better" than a flat one
+        Output("identity_drift_slope", "distance/frame", UNDIRECTED,
                "least-squares slope of d(t)"),
     )
 

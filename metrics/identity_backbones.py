@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from vbench_lite import weights
-from vbench_lite.metrics.base import NEEDS_BACKBONE, Metric, Output, Score, VideoContext
+from vbench_lite.metrics.base import LOWER, UNDIRECTED, NEEDS_BACKBONE, Metric, Output, Score, VideoContext
 from vbench_lite.metrics.clip_consistency import DEFAULT_MODEL, ClipConsistency, default_device
 from vbench_lite.metrics.identity import drift_curve, drift_summary
 
@@ -46,9 +46,10 @@ class _BackboneDrift(Metric):
 
 def _outputs(tag: str, what: str) -> tuple[Output, ...]:
     return (
-        Output(f"identity_drift_{tag}", "cosine distance [0,2]", False,
-               f"final {what} drift from the first frame (mean of last 10 % of frames); timeline d(t)"),
-        Output(f"identity_drift_{tag}_slope", "distance/frame", False, f"least-squares slope of the {what} d(t)"),
+        Output(f"identity_drift_{tag}", "cosine distance [0,2]", LOWER,
+               f"final {what} drift from the first frame (mean of last 10 % of frames); timeline d(t)",
+               motion_confounded=True),
+        Output(f"identity_drift_{tag}_slope", "distance/frame", UNDIRECTED, f"least-squares slope of the {what} d(t)"),
     )
 
 

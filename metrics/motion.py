@@ -8,7 +8,9 @@ different sizes compare). The x-axis of the motion-vs-flicker plot.
 Ranges: ``motion_px`` >= 0 px/frame (0 for a static video; DIS noise on a
 still textured frame is < 0.05 px), ``motion_norm`` >= 0 (fraction of the diagonal
 per frame). "Higher is better" is not a quality judgement here: more motion is
-what a motion knob asks for, so reports plot it rather than rank by it.
+what a motion knob asks for, so these outputs declare no direction: reports plot
+them, never rank by them, and ``motion_px`` is the motion that comparisons weigh
+trade-offs against (``measures_motion``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
-from vbench_lite.metrics.base import Output, Score
+from vbench_lite.metrics.base import UNDIRECTED, Output, Score
 from vbench_lite.metrics.flow import PairFlows, magnitude
 
 TOP_FRACTION = 0.05  # "top-5 %" of pixels by flow magnitude
@@ -34,9 +36,10 @@ class Motion(FlowMetric):
     name = "motion"
     version = "1"
     outputs = (
-        Output("motion_px", "px/frame", True, "mean flow magnitude; timeline per pair"),
-        Output("motion_top5_px", "px/frame", True, "mean of the fastest 5 % of pixels"),
-        Output("motion_norm", "diagonal/frame", True, "motion_px divided by the frame diagonal"),
+        Output("motion_px", "px/frame", UNDIRECTED, "mean flow magnitude; timeline per pair",
+               measures_motion=True),
+        Output("motion_top5_px", "px/frame", UNDIRECTED, "mean of the fastest 5 % of pixels"),
+        Output("motion_norm", "diagonal/frame", UNDIRECTED, "motion_px divided by the frame diagonal"),
     )
 
     def compute(self, video, case, ctx):

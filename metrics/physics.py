@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from vbench_lite.errors import VideoError
 from vbench_lite.metrics import physics_scores as ps
-from vbench_lite.metrics.base import NEEDS_TRUTH, Metric, MetricSkipped, Output, Score, VideoContext
+from vbench_lite.metrics.base import HIGHER, LOWER, NEEDS_TRUTH, Metric, MetricSkipped, Output, Score, VideoContext
 
 BALL_SCENARIOS = frozenset({"uniform_motion", "parabola", "collision", "bounce", "occlusion", "count"})
 
@@ -51,13 +51,13 @@ class _PhysicsMetric(Metric):
         return probe_parse(video, case, ctx)
 
 
-_FAIL = Output("detection_failure_rate", "fraction", False,
+_FAIL = Output("detection_failure_rate", "fraction", LOWER,
                "share of frames after conditioning where a ball in view was not found")
 
 
 class VelocityError(_PhysicsMetric):
     name = "velocity_error"
-    outputs = (Output("velocity_error", "world units/s", False,
+    outputs = (Output("velocity_error", "world units/s", LOWER,
                       "mean |v - v_true| after the conditioning frames, ball in view (Kang et al. 2024)"), _FAIL)
 
     def compute(self, video, case, ctx):
@@ -69,7 +69,7 @@ class VelocityError(_PhysicsMetric):
 
 class PositionError(_PhysicsMetric):
     name = "position_error"
-    outputs = (Output("position_error", "world units", False,
+    outputs = (Output("position_error", "world units", LOWER,
                       "mean |p - p_true| after the conditioning frames, ball in view"),)
 
     def compute(self, video, case, ctx):
@@ -81,11 +81,11 @@ class Permanence(_PhysicsMetric):
     name = "permanence"
     scenarios = frozenset({"occlusion"})
     outputs = (
-        Output("permanence", "fraction", True,
+        Output("permanence", "fraction", HIGHER,
                "share of frames after the true re-emergence where the ball is back at the right place, "
                "colour and size"),
-        Output("reemergence_delay", "s", False, "|detected - true| re-emergence time, censored at clip end"),
-        Output("reemergence_position_error", "world units", False, "position error when it re-emerges"),
+        Output("reemergence_delay", "s", LOWER, "|detected - true| re-emergence time, censored at clip end"),
+        Output("reemergence_position_error", "world units", LOWER, "position error when it re-emerges"),
     )
 
     def compute(self, video, case, ctx):
@@ -100,11 +100,11 @@ class Conservation(_PhysicsMetric):
     name = "conservation"
     scenarios = frozenset({"count", "collision", "transfer"})
     outputs = (
-        Output("count_error", "fraction", False, "mean |n - N| / N over frames with every ball in view"),
-        Output("area_error", "fraction", False, "relative error of the total ball area"),
-        Output("momentum_error", "fraction", False, "|P - P_true| / |P_true(0)| (collision)"),
-        Output("energy_error", "fraction", False, "|E - E_true| / E_true(0) (collision)"),
-        Output("level_error", "fraction", False, "relative error of the total liquid level (transfer)"),
+        Output("count_error", "fraction", LOWER, "mean |n - N| / N over frames with every ball in view"),
+        Output("area_error", "fraction", LOWER, "relative error of the total ball area"),
+        Output("momentum_error", "fraction", LOWER, "|P - P_true| / |P_true(0)| (collision)"),
+        Output("energy_error", "fraction", LOWER, "|E - E_true| / E_true(0) (collision)"),
+        Output("level_error", "fraction", LOWER, "relative error of the total liquid level (transfer)"),
     )
 
     def compute(self, video, case, ctx):
@@ -118,8 +118,8 @@ class MonotoneChange(_PhysicsMetric):
     name = "monotone_change"
     scenarios = frozenset({"candle", "transfer"})
     outputs = (
-        Output("monotone_fraction", "fraction", True, "share of steps where the level moves the right way"),
-        Output("rate_error", "world units/s", False, "|fitted rate - true rate| of the level"),
+        Output("monotone_fraction", "fraction", HIGHER, "share of steps where the level moves the right way"),
+        Output("rate_error", "world units/s", LOWER, "|fitted rate - true rate| of the level"),
     )
 
     def compute(self, video, case, ctx):
@@ -129,8 +129,8 @@ class MonotoneChange(_PhysicsMetric):
 class ShapeDrift(_PhysicsMetric):
     name = "shape_drift"
     outputs = (
-        Output("size_drift", "fraction", False, "mean |r - r_ref| / r_ref after conditioning"),
-        Output("color_drift", "RGB 0-255", False, "mean colour distance to the conditioning-frame colour"),
+        Output("size_drift", "fraction", LOWER, "mean |r - r_ref| / r_ref after conditioning"),
+        Output("color_drift", "RGB 0-255", LOWER, "mean colour distance to the conditioning-frame colour"),
     )
 
     def compute(self, video, case, ctx):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
-from vbench_lite.metrics.base import MetricSkipped, Output, Score
+from vbench_lite.metrics.base import HIGHER, LOWER, MetricSkipped, Output, Score
 from vbench_lite.metrics.flow import PairFlows, magnitude, masked_mean
 
 
@@ -51,10 +51,11 @@ class MotionSmoothness(FlowMetric):
     name = "motion_smoothness"
     version = "1"
     outputs = (
-        Output("motion_smoothness", "score (0,1]", True,
-               "1 / (1 + motion_accel_px); 1 = constant-velocity motion"),
-        Output("motion_accel_px", "px/frame^2", False,
-               "mean |flow acceleration| over middle frames; timeline per middle frame"),
+        Output("motion_smoothness", "score (0,1]", HIGHER,
+               "1 / (1 + motion_accel_px); 1 = constant-velocity motion", motion_confounded=True),
+        Output("motion_accel_px", "px/frame^2", LOWER,
+               "mean |flow acceleration| over middle frames; timeline per middle frame",
+               motion_confounded=True),
     )
 
     def compute(self, video, case, ctx):

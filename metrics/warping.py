@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
-from vbench_lite.metrics.base import Output, Score
+from vbench_lite.metrics.base import LOWER, UNDIRECTED, Output, Score
 from vbench_lite.metrics.flow import PairFlows, masked_mean, warp
 
 
@@ -40,11 +40,13 @@ class WarpingError(FlowMetric):
     name = "warping_error"
     version = "1"
     outputs = (
-        Output("warping_error", "mse [0,1]^2 (RGB sum)", False,
-               "mean over frame pairs of the occlusion-masked warping error; timeline per pair"),
-        Output("warping_error_max", "mse [0,1]^2 (RGB sum)", False,
-               "worst frame pair (locates seams in long videos)"),
-        Output("warping_occluded", "fraction", False,
+        Output("warping_error", "mse [0,1]^2 (RGB sum)", LOWER,
+               "mean over frame pairs of the occlusion-masked warping error; timeline per pair",
+               motion_confounded=True),
+        Output("warping_error_max", "mse [0,1]^2 (RGB sum)", LOWER,
+               "worst frame pair (locates seams in long videos)", motion_confounded=True),
+        # more motion occludes more: a property of the content, not a quality
+        Output("warping_occluded", "fraction", UNDIRECTED,
                "mean fraction of pixels excluded as occluded or inconsistent"),
     )
 
