@@ -16,7 +16,8 @@ def collect(store, summary) -> dict:
     for s in store.scores(summary.run_id):
         key = (s["case_id"], s["seed"])
         rows.setdefault(key, {})[s["metric"]] = {
-            "value": s["value"], "units": s["units"], "higher_is_better": bool(s["higher_is_better"])}
+            "value": s["value"], "units": s["units"],
+            "higher_is_better": None if s["higher_is_better"] is None else bool(s["higher_is_better"])}
     videos = []
     for key, item in items.items():
         videos.append({"case_id": key[0], "seed": key[1], "group": item["grp"], "split": item["split"],
@@ -52,12 +53,14 @@ def print_summaries(summaries, store_path, *, fmt="table", report_path=None, fil
 def _print_run(run: dict, file) -> None:
     import pandas as pd
 
+    from vbench_lite.reports.data import direction_word
+
     print(f"\n== {run['name']} (run {run['run_id']}): {run['ok']}/{run['items']} ok, "
           f"{run['failed']} failed, {run['seconds']:.1f} s", file=file)
     units, direction, records = {}, {}, []
     for v in run["videos"]:
         for m, s in v["scores"].items():
-            units[m], direction[m] = s["units"], "higher" if s["higher_is_better"] else "lower"
+            units[m], direction[m] = s["units"], direction_word(s["higher_is_better"])
             records.append({"video": v["case_id"] + (f"#{v['seed']}" if v["seed"] else ""),
                             "split": v["split"] or "", "metric": m, "value": s["value"]})
     if records:
