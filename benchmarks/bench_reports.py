@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
 from vbench_lite.reports import data, tables
 from vbench_lite.reports.compare import compare_runs
 from vbench_lite.reports.html import write_report
-from vbench_lite.reports.synthetic import SyntheticRun, build_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test store builder
+from helpers.synthetic_store import SyntheticRun, build_store  # noqa: E402
 
 
 def _store(folder: Path, items: int) -> Path:

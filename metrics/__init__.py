@@ -69,7 +69,19 @@ def load_metrics(names: list[str] | None = None,
     return metrics, skipped
 
 
+def declared_output_names() -> set[str]:
+    """Every output name any registered metric declares (modules that cannot be
+    imported here are left out)."""
+    names: set[str] = set()
+    for name in METRICS.names():
+        try:
+            names.update(o.name for o in METRICS.get(name).outputs)
+        except ImportError:
+            continue
+    return names
+
+
 __all__ = [
     "METRICS", "Metric", "MetricSkipped", "Output", "Score", "SetMetric", "VideoContext",
-    "load_metrics",
+    "declared_output_names", "load_metrics",
 ]

@@ -33,5 +33,16 @@ class FlowMetric(Metric):
 
         return raft_unavailable_reason(self.flow_backend, self.raft_path)
 
+    def identity(self) -> dict:
+        ident = {**super().identity(), "flow_backend": self.flow_backend}
+        if self.flow_backend != "dis":
+            from vbench_lite import weights
+
+            try:
+                ident["weights_sha256"] = weights.file_sha256(weights.resolve(self.flow_backend, self.raft_path))
+            except UserError:
+                ident["weights_sha256"] = None  # unavailable: the metric is skipped anyway
+        return ident
+
     def flows(self, video, ctx) -> PairFlows:
         return video_flows(video, ctx, self.flow_backend, self.raft_path)

@@ -110,6 +110,13 @@ class Metric:
     def compute(self, video, case, ctx: VideoContext) -> dict[str, Score | float]:
         raise NotImplementedError
 
+    def identity(self) -> dict[str, Any]:
+        """Everything about this metric object that changes its numbers (part of a
+        run's identity): the version, plus what subclasses add -- a backbone file's
+        checksum, a flow backend, a protocol. Constructor options are in the run's
+        identity already (``RunSpec.metric_options``)."""
+        return {"version": self.version}
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name, "version": self.version, "group": self.group,

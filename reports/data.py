@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from vbench_lite.errors import UserError
-from vbench_lite.store import SET_CASE_ID, Store, blob_to_timeline
+from vbench_lite.store import FLOOR_ROLE, SET_CASE_ID, Store, blob_to_timeline
 
-FLOOR_ROLE = "floor"  # provenance["role"] of the simulator-oracle runs scored on probe suites
 
 
 @dataclass
@@ -62,7 +61,7 @@ def open_store(path) -> Store:
 
 
 def is_floor(run: dict) -> bool:
-    return (run.get("provenance") or {}).get("role") == FLOOR_ROLE
+    return run.get("role") == FLOOR_ROLE
 
 
 def resolve_run(store: Store, ref: str, *, like: dict | None = None) -> dict:
@@ -85,27 +84,35 @@ def resolve_run(store: Store, ref: str, *, like: dict | None = None) -> dict:
     return runs[-1]
 
 
-def _directions(run: dict) -> dict[str, float]:
-    """Output name -> 1.0/0.0, or NaN where the run's metric declares no direction
-    (e.g. amount of motion: neither more nor less is 'better'). The scores table
-    stores a 0/1 for every row, so the run's metric declaration decides None."""
-    out: dict[str, float] = {}
-    for decl in (run.get("metrics") or {}).values():
+DECLARATION_COLUMNS = ["units", "higher_is_better", "motion_confounded", "measures_motion", "group", "source"]
+
+
+def declared_outputs(run: dict) -> pd.DataFrame:
+    """One row per output the run declares, indexed by output name, from the metric
+    declarations the runner copied into the store (``Metric.describe()``): units,
+    higher_is_better (1.0 / 0.0, NaN for no direction), motion_confounded,
+    measures_motion (bools), group ("temporal" / "physics") and source (metric name).
+    This is the only place reports learn what an output means."""
+    rows = {}
+    for metric_name, decl in (run.get("metrics") or {}).items():
         for o in (decl or {}).get("outputs", []) or []:
-            if isinstance(o, dict) and "name" in o and o.get("higher_is_better", 0) is None:
-                out[o["name"]] = np.nan
-    return out
+            if not isinstance(o, dict) or "name" not in o:
+                continue
+            hib = o.get("higher_is_better")
+            rows[o["name"]] = {
+                "units": o.get("units", ""), "higher_is_better": np.nan if hib is None else float(bool(hib)),
+                "motion_confounded": bool(o.get("motion_confounded", False)),
+                "measures_motion": bool(o.get("measures_motion", False)),
+                "group": str(decl.get("group") or ""), "source": metric_name,
+            }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=DECLARATION_COLUMNS)
 
 
 def output_groups(run: dict) -> dict[str, str]:
     """Output name -> its metric object's group ("temporal" / "physics") as the run
     declared it; empty when the run declares none."""
-    out: dict[str, str] = {}
-    for decl in (run.get("metrics") or {}).values():
-        for o in (decl or {}).get("outputs", []) or []:
-            if isinstance(o, dict) and "name" in o and decl.get("group"):
-                out[o["name"]] = str(decl["group"])
-    return out
+    d = declared_outputs(run)
+    return {k: g for k, g in d["group"].items() if g}
 
 
 def load_run(store: Store, ref: str | dict) -> RunData:
@@ -121,9 +128,11 @@ def load_run(store: Store, ref: str | dict) -> RunData:
                           how="left")
     skips = query(store, "SELECT case_id, seed, metric, reason FROM item_skips WHERE run_id=?", rid)
     scores["value"] = pd.to_numeric(scores["value"], errors="coerce").astype(float)
-    scores["higher_is_better"] = scores["higher_is_better"].astype(float)
-    undirected = [m for m, v in _directions(run).items() if np.isnan(v)]
-    scores.loc[scores["metric"].isin(undirected), "higher_is_better"] = np.nan
+    # the run's declaration decides the direction (the per-row copy is for readers of the raw table)
+    declared = declared_outputs(run)["higher_is_better"]
+    row_dir = scores["higher_is_better"].astype(float)
+    scores["higher_is_better"] = scores["metric"].map(declared).where(scores["metric"].isin(declared.index),
+                                                                      row_dir)
     for col in ("suite", "grp", "split", "units", "source"):
         scores[col] = scores[col].fillna("")
     items["split"] = items["split"].fillna("")

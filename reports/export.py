@@ -16,7 +16,7 @@ import pandas as pd
 
 from vbench_lite.reports.build import PROVENANCE_KEYS, Report
 from vbench_lite.reports.plots import save_figure
-from vbench_lite.reports.tables import fmt
+from vbench_lite.reports.tables import fmt, physics_heading
 
 
 def md_table(df: pd.DataFrame, max_rows: int = 200) -> str:
@@ -48,7 +48,7 @@ def to_markdown(report: Report) -> str:
     for s in report.sections:
         out.append(f"\n## Run {s.data.label} ({s.data.run_id})\n")
         if not s.physics.empty:
-            out.append("### Physics: ID vs OOD, with simulator floor\n" + md_table(s.physics))
+            out.append(f"### {physics_heading(s.physics)}\n" + md_table(s.physics))
         out.append(f"### Failed items ({len(s.failures)})\n" + md_table(s.failures))
         out.append("### Skipped metrics\n" + md_table(s.skips))
     return "\n".join(out)

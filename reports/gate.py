@@ -7,6 +7,10 @@ An output *regresses* when, in the paired comparison baseline -> candidate
 2. ``|diff|`` exceeds its tolerance ``max(abs, rel * |baseline mean|)``: big enough to
    matter. Every tolerance that is set must be exceeded.
 
+or its *coverage* (share of the relevant items it could be scored on) is
+significantly lower and dropped by more than ``coverage`` (a fraction of items):
+items the baseline scored and the candidate could not count against the candidate.
+
 Outputs without a direction (amount of motion), untested ones (set-level FVD: one
 value per run, no interval) and ``ignore = true`` ones never fail the gate; they are
 still listed. Thresholds come from a TOML file; everything is optional::
@@ -18,6 +22,7 @@ still listed. Thresholds come from a TOML file; everything is optional::
     [default]                 # applies to every output without its own table
     abs = 0.0                 # in the output's own units
     rel = 0.05                # fraction of |baseline mean|: 5 % worse fails
+    coverage = 0.05           # fraction of items: scored on 5 % fewer items fails
 
     [metrics.warping_error]   # per output name (as in the scores table)
     rel = 0.02
@@ -52,9 +57,10 @@ n_resamples = 4000
 [default]
 abs = 0.0
 rel = 0.05
+coverage = 0.05
 """
 _TOP_KEYS = {"alpha", "correction", "n_resamples", "default", "metrics"}
-_METRIC_KEYS = {"abs", "rel", "ignore"}
+_METRIC_KEYS = {"abs", "rel", "coverage", "ignore"}
 
 
 @dataclass
@@ -62,7 +68,7 @@ class Thresholds:
     alpha: float = 0.05
     correction: str = "bonferroni"
     n_resamples: int = GATE_RESAMPLES
-    default: dict = field(default_factory=lambda: {"abs": 0.0, "rel": 0.05, "ignore": False})
+    default: dict = field(default_factory=lambda: {"abs": 0.0, "rel": 0.05, "coverage": 0.05, "ignore": False})
     metrics: dict = field(default_factory=dict)
 
     def for_metric(self, name: str) -> dict:
@@ -104,11 +110,12 @@ def load_thresholds(path: str | Path | None) -> Thresholds:
 
 def _metric_table(t, where: str, source: str) -> dict:
     if not isinstance(t, dict):
-        raise UserError(f"{source}: [{where}] must be a table with abs / rel / ignore")
+        raise UserError(f"{source}: [{where}] must be a table with abs / rel / coverage / ignore")
     bad = set(t) - _METRIC_KEYS
     if bad:
-        raise UserError(f"{source}: [{where}] has unknown key(s) {sorted(bad)}; allowed: abs, rel, ignore")
-    out = {k: _number(t[k], f"{where}.{k}", source, lo=0) for k in ("abs", "rel") if k in t}
+        raise UserError(f"{source}: [{where}] has unknown key(s) {sorted(bad)}; "
+                        "allowed: abs, rel, coverage, ignore")
+    out = {k: _number(t[k], f"{where}.{k}", source, lo=0) for k in ("abs", "rel", "coverage") if k in t}
     if "ignore" in t:
         if not isinstance(t["ignore"], bool):
             raise UserError(f"{source}: {where}.ignore must be true or false")
@@ -131,9 +138,25 @@ def apply_gate(cmp: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     base = out["mean_a"].abs().fillna(0.0).to_numpy()
     out["tolerance"] = [max(c["abs"], c["rel"] * b) for c, b in zip(conf, base)]
     ignored = np.array([bool(c.get("ignore")) for c in conf], dtype=bool)
-    out["regressed"] = ((out["verdict"] == WORSE) & (out["diff"].abs() > out["tolerance"]) & ~ignored)
+    cov_tol = np.array([c["coverage"] for c in conf], dtype=float)
+    by_mean = (out["basis"] == "mean") & (out["diff"].abs() > out["tolerance"])
+    by_coverage = (out["basis"] == "coverage") & (-out["cov_diff"] > cov_tol)
+    out["regressed"] = (out["verdict"] == WORSE) & (by_mean | by_coverage) & ~ignored
     out.loc[ignored, "note"] = (out.loc[ignored, "note"] + "; ignored by thresholds").str.lstrip("; ")
     return out
+
+
+def check_names(th: Thresholds, known: set[str], source: str = "thresholds") -> None:
+    """A [metrics.NAME] table must name an output that exists (a typo would silently
+    leave the intended output at the default); one line with "did you mean"."""
+    import difflib
+
+    for name in th.metrics:
+        if name not in known:
+            hint = difflib.get_close_matches(name, sorted(known), n=1)
+            raise UserError(f"{source}: [metrics.{name}] names no output"
+                            + (f"; did you mean {hint[0]!r}?" if hint else
+                               " (see `vbench-lite list metrics` for output names)"))
 
 
 def run_gate(baseline: RunData, candidate: RunData, th: Thresholds) -> tuple[int, pd.DataFrame]:

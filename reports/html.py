@@ -19,6 +19,7 @@ import pandas as pd
 from vbench_lite.reports import plots
 from vbench_lite.reports.build import PROVENANCE_KEYS, Report, build_report
 from vbench_lite.reports.data import open_store
+from vbench_lite.reports.tables import physics_heading
 from vbench_lite.reports.tables import fmt
 
 MAX_TABLE_ROWS = 200  # failure lists etc. beyond this are cut, with a count of the rest
@@ -127,7 +128,7 @@ def render_html(report: Report) -> str:
         if len(report.sections) > 1:
             out.append("<h3>Metrics</h3>" + table_html(s.summary))
         if not s.physics.empty:
-            out.append("<h3>Physics: ID vs OOD, with simulator floor</h3>" + table_html(s.physics))
+            out.append(f"<h3>{html.escape(physics_heading(s.physics))}</h3>" + table_html(s.physics))
         n_items = len(d.items)
         out.append(f"<h3>Failed items ({len(s.failures)} of {n_items})</h3>" + table_html(s.failures))
         out.append("<h3>Skipped metrics</h3>" + table_html(s.skips))

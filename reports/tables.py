@@ -1,6 +1,8 @@
 """Tables (pandas) per run and across runs.
 
-* ``summary_table``: every output with mean, 95 % bootstrap CI, n, units, direction.
+* ``summary_table``: every output with mean, 95 % bootstrap CI, n, units, direction,
+  and its coverage: n of the items it should have been scored on (``expected_items``),
+  so a mean over the few items a weak generator got right is never read as complete.
 * ``physics_table``: probe outputs split ID vs OOD, next to the simulator floor (the
   parser's error on ground-truth renders -- no generator can be expected to beat it).
 * ``failures_table`` / ``skips_table``: what did not produce a number, and why.
@@ -17,10 +19,12 @@ import pandas as pd
 
 from vbench_lite.reports.data import RunData, direction_word, metric_info, output_groups
 from vbench_lite.reports.stats import mean_ci
+from vbench_lite.store import SET_CASE_ID
 
-SUMMARY_COLUMNS = ["metric", "units", "direction", "n", "mean", "ci_low", "ci_high", "note", "source"]
-PHYSICS_COLUMNS = ["metric", "split", "units", "direction", "n", "mean", "ci_low", "ci_high",
-                   "floor", "floor_n", "note"]
+SUMMARY_COLUMNS = ["metric", "units", "direction", "n", "n_items", "coverage", "mean", "ci_low", "ci_high",
+                   "note", "source"]
+PHYSICS_COLUMNS = ["metric", "split", "units", "direction", "n", "n_items", "coverage", "mean", "ci_low",
+                   "ci_high", "floor", "floor_n", "note"]
 
 
 def _ci_rows(groups, confidence: float, n_resamples: int | None) -> list[dict]:
@@ -32,6 +36,27 @@ def _ci_rows(groups, confidence: float, n_resamples: int | None) -> list[dict]:
         rows.append({"key": key, "n": ci.n, "mean": ci.mean, "ci_low": ci.low,
                      "ci_high": ci.high, "note": ci.note})
     return rows
+
+
+def expected_items(data: RunData, by: list[str] | None = None) -> pd.Series:
+    """How many items each output should have been scored on: every item (ok or
+    failed) of each scenario group in which the output was scored at least once (an
+    output of one scenario is not expected elsewhere; a failed item counts against
+    every output of its group). Indexed by output (and ``by`` columns)."""
+    by = by or []
+    scored = data.scores.loc[data.scores["case_id"] != SET_CASE_ID, ["metric", "grp", *by]].drop_duplicates()
+    sizes = data.items.assign(grp=data.items["grp"].fillna("")).groupby(["grp", *by]).size().rename("n_items")
+    merged = scored.merge(sizes.reset_index(), on=["grp", *by], how="left")
+    return merged.groupby(["metric", *by])["n_items"].sum()
+
+
+def _coverage(df: pd.DataFrame, data: RunData, by: list[str] | None = None) -> None:
+    """Adds n_items and coverage = n / n_items (NaN for set-level rows)."""
+    expected = expected_items(data, by)
+    keys = df[["metric", *(by or [])]]
+    idx = pd.MultiIndex.from_frame(keys) if by else pd.Index(keys["metric"])
+    df["n_items"] = expected.reindex(idx).to_numpy()
+    df["coverage"] = df["n"] / df["n_items"]
 
 
 def summary_table(data: RunData, *, confidence: float = 0.95,
@@ -49,6 +74,7 @@ def summary_table(data: RunData, *, confidence: float = 0.95,
     set_level = df["metric"].map(info["set_level"]).astype(bool)
     df.loc[set_level, "note"] = df.loc[set_level, "note"].where(
         ~df.loc[set_level, "note"].str.startswith("n=1"), "set-level score (one value)")
+    _coverage(df, data)
     return df[SUMMARY_COLUMNS].reset_index(drop=True)
 
 
@@ -71,6 +97,7 @@ def physics_table(data: RunData, floor: pd.DataFrame | None = None, *, confidenc
     df[["metric", "split"]] = pd.DataFrame(df.pop("key").tolist(), index=df.index)
     df["units"] = df["metric"].map(info["units"])
     df["direction"] = df["metric"].map(info["higher_is_better"]).map(direction_word)
+    _coverage(df, data, ["split"])
     df["floor"], df["floor_n"] = np.nan, 0
     if floor is not None and not floor.empty:
         cases = probe[["suite", "case_id", "metric", "split"]].drop_duplicates()
@@ -80,6 +107,14 @@ def physics_table(data: RunData, floor: pd.DataFrame | None = None, *, confidenc
         df["floor"] = fl["mean"].reindex(idx).to_numpy()
         df["floor_n"] = fl["count"].reindex(idx).fillna(0).astype(int).to_numpy()
     return df[PHYSICS_COLUMNS].reset_index(drop=True)
+
+
+def physics_heading(physics: pd.DataFrame) -> str:
+    """A physics table's title that says whether a floor is shown (never claims one
+    that is not there)."""
+    if physics["floor_n"].gt(0).any():
+        return "Physics: ID vs OOD, with simulator floor"
+    return "Physics: ID vs OOD (no simulator floor run for these cases)"
 
 
 def failures_table(data: RunData) -> pd.DataFrame:

@@ -5,12 +5,15 @@ folder is a folder of videos (each file or frame folder inside it is one). Case 
 come from file names (made safe for file names, made unique). An optional prompts
 manifest (CSV ``name,prompt`` or JSON ``{name: prompt}``; ``name`` is a file name,
 stem or case id) adds prompts for text metrics.
+
+The run's identity covers what is scored: each file's content hash (the generator's
+fingerprint) and the prompts (the cases), so replacing a video or correcting a
+prompt is a new run, never a resume with the old scores.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -18,7 +21,7 @@ from pathlib import Path
 from vbench_lite.case import Case, check_prompt
 from vbench_lite.errors import UserError
 from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.io import IMAGE_EXTS, is_video_path, read_video
+from vbench_lite.io import IMAGE_EXTS, content_fingerprint, is_video_path, read_video
 from vbench_lite.runners.plan import RunSpec
 
 
@@ -37,11 +40,7 @@ class FilesGenerator(Generator):
         return Capabilities(text=True, max_batch=4)
 
     def fingerprint(self, settings):
-        h = hashlib.sha256()
-        for cid, p in sorted(self.paths.items()):
-            st = p.stat() if p.exists() else None
-            h.update(f"{cid}|{p.resolve()}|{st and st.st_size}|{st and st.st_mtime_ns}".encode())
-        return h.hexdigest()[:16]
+        return content_fingerprint(self.paths)
 
     def generate(self, cases, settings):
         out = []
@@ -81,7 +80,14 @@ def _case_id(path: Path, taken: set[str]) -> str:
     return cid
 
 
+NAME_COLUMNS = ("name", "file", "case_id")  # any one of these names the video
+PROMPTS_HELP = ("CSV with a header: a name column (name, file or case_id: a file name, its stem or the case id) "
+                "and a 'prompt' column; or JSON {name: prompt}")
+
+
 def read_prompts(path: Path) -> dict[str, str]:
+    """``{name: prompt}`` from a prompts manifest (``PROMPTS_HELP``); a missing or
+    unknown column is an error, never silently ignored."""
     if not path.is_file():
         raise UserError(f"prompts manifest {path} does not exist")
     try:
@@ -91,9 +97,17 @@ def read_prompts(path: Path) -> dict[str, str]:
                 raise UserError(f"prompts manifest {path}: expected a JSON object {{name: prompt}}")
             return {str(k): str(v) for k, v in data.items()}
         with path.open(newline="", encoding="utf-8") as fh:
-            return {row["name"]: row["prompt"] for row in csv.DictReader(fh) if row.get("name")}
-    except (json.JSONDecodeError, KeyError, UnicodeDecodeError) as exc:
-        raise UserError(f"prompts manifest {path} cannot be parsed ({exc}); use CSV columns name,prompt") from None
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            names = [h for h in header if h in NAME_COLUMNS]
+            unknown = [h for h in header if h not in (*NAME_COLUMNS, "prompt")]
+            if len(names) != 1 or "prompt" not in header or unknown:
+                raise UserError(f"prompts manifest {path}: header {','.join(header) or '(empty)'} is not "
+                                f"usable; expected one of {'/'.join(NAME_COLUMNS)} and 'prompt', e.g. file,prompt")
+            reader.fieldnames = header
+            return {row[names[0]].strip(): row["prompt"] or "" for row in reader if (row.get(names[0]) or "").strip()}
+    except (json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"prompts manifest {path} cannot be parsed ({exc}); {PROMPTS_HELP}") from None
 
 
 def eval_spec_and_generator(paths, *, prompts=None, fps=0.0, metrics=None, name=""):

@@ -30,7 +30,7 @@ from vbench_lite.generators.base import Generator
 from vbench_lite.io import read_video, write_cache
 from vbench_lite.metrics import load_metrics
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric, VideoContext, as_score
-from vbench_lite.runners.plan import RunSpec
+from vbench_lite.runners.plan import FLOOR_ROLE, RunSpec
 from vbench_lite.runners.provenance import provenance
 from vbench_lite.runners.workers import Scorer
 from vbench_lite.store import Store
@@ -43,6 +43,7 @@ class RunSummary:
     name: str
     store_path: Path
     total: int
+    role: str = "eval"
     resumed_items: int = 0
     ok: int = 0
     failed: int = 0
@@ -50,6 +51,44 @@ class RunSummary:
     skipped_metrics: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+@dataclass
+class PreparedRun:
+    """A run with everything resolved and validated, before anything is recorded:
+    settings (checked once, by the generator), render spec, cases, metrics and the
+    run's identity. Bad settings, suites or metric options raise ``UserError`` here,
+    so a typo never leaves a run of failed items in the store."""
+
+    spec: RunSpec
+    generator: Generator
+    settings: dict[str, Any]
+    caps: Any  # generators.base.Capabilities
+    render: Any  # case.RenderSpec
+    cases: list[Case]
+    suite_versions: dict[str, str]
+    metrics: list[Metric]
+    skipped: dict[str, str]
+    fingerprint: str
+    run_id: str
+    name: str
+
+    @property
+    def has_truth(self) -> bool:
+        return any(c.truth is not None for c in self.cases)
+
+
+@dataclass
+class ExecOptions:
+    """How to execute (never part of a run's identity)."""
+
+    cache_dir: Path | None = None
+    progress: bool = True
+    rank: int = 0
+    world: int = 1
+    retry_failed: bool = True
+    workers: int = 0
+    on_item: Callable[[str, int], None] | None = None
 
 
 def build_cases(spec: RunSpec, render) -> tuple[list[Case], dict[str, str]]:
@@ -70,23 +109,21 @@ def build_cases(spec: RunSpec, render) -> tuple[list[Case], dict[str, str]]:
     return cases, versions
 
 
-def execute(
-    spec: RunSpec,
-    store: Store,
-    *,
-    generator: Generator | None = None,
-    cases: list[Case] | None = None,
-    cache_dir: Path | None = None,
-    progress: bool = True,
-    rank: int = 0,
-    world: int = 1,
-    retry_failed: bool = True,
-    on_item: Callable[[str, int], None] | None = None,
-    workers: int = 0,
-) -> RunSummary:
-    """Run ``spec`` to completion (or resume it) and return a summary."""
-    t_start = time.perf_counter()
+def cases_identity(cases: list[Case]) -> str:
+    """Hash of what the cases ask for beyond the suite version: ids and prompts (an
+    eval's prompts file, say), so a corrected prompt is a new run, not a resume."""
+    h = hashlib.sha256()
+    for c in cases:
+        h.update(json.dumps([c.case_id, c.prompt, c.num_frames, c.height, c.width, c.fps]).encode())
+    return h.hexdigest()[:16]
+
+
+def prepare(spec: RunSpec, *, generator: Generator | None = None, cases: list[Case] | None = None) -> PreparedRun:
+    """Resolve and validate ``spec`` (see ``PreparedRun``); nothing is written."""
     gen = generator or create_generator(spec.generator)
+    reason = gen.unavailable_reason()
+    if reason:
+        raise UserError(f"generator {gen.name!r} is not available: {reason}")
     settings = gen.resolve_settings(spec.settings)
     caps = gen.capabilities_for(settings)
     render = spec.render or caps.render_spec()
@@ -95,48 +132,75 @@ def execute(
     else:
         suite_versions = {"adhoc": "1"}
     metrics, skipped = load_metrics(spec.metrics, spec.metric_options)
-    metric_versions = {m.name: m.version for m in metrics}
     fingerprint = gen.fingerprint(settings)
-    run_id = spec.run_id(settings, fingerprint, suite_versions, metric_versions)
+    metric_ids = {m.name: m.identity() for m in metrics}
+    run_id = spec.run_id(settings, fingerprint, suite_versions, metric_ids, cases_identity(cases))
     name = spec.name or f"{spec.generator}-{run_id[:6]}"
+    return PreparedRun(spec, gen, settings, caps, render, cases, suite_versions, metrics, skipped,
+                       fingerprint, run_id, name)
 
+
+def floor_spec(run: PreparedRun) -> RunSpec | None:
+    """The simulator-oracle run scored beside ``run`` (the parse floor of its physics
+    scores), at ``run``'s render spec; None when ``run`` has no probe cases or is
+    itself the unperturbed oracle. Every probe run gets one, a perturbed simulator too."""
+    if not run.has_truth:
+        return None
+    if run.spec.role == FLOOR_ROLE or (run.spec.generator == "simulator" and run.settings.get("perturb") == "none"):
+        return None
+    return RunSpec(generator="simulator", suites=run.spec.suites, seeds=run.spec.seeds, metrics=run.spec.metrics,
+                   metric_options=run.spec.metric_options,
+                   name=f"floor-{'+'.join(run.spec.suites)}-{run.render.height}x{run.render.width}",
+                   role=FLOOR_ROLE, render=run.render)
+
+
+def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator | None = None,
+            cases: list[Case] | None = None, options: ExecOptions | None = None, **option_kw) -> RunSummary:
+    """Run ``spec`` to completion (or resume it) and return a summary. ``options``
+    (or the same fields as keywords) say how; they never change the results."""
+    t_start = time.perf_counter()
+    opt = options or ExecOptions(**option_kw)
+    run = spec if isinstance(spec, PreparedRun) else prepare(spec, generator=generator, cases=cases)
+    gen, settings, render, metrics = run.generator, run.settings, run.render, run.metrics
     video_key = hashlib.sha256(
-        json.dumps([spec.generator, settings, fingerprint, render.__dict__], sort_keys=True, default=str).encode()
+        json.dumps([run.spec.generator, settings, run.fingerprint, render.__dict__], sort_keys=True,
+                   default=str).encode()
     ).hexdigest()[:12]
-    cache_dir = Path(cache_dir or store.path.parent / "videos") / video_key
+    cache_dir = Path(opt.cache_dir or store.path.parent / "videos") / video_key
 
     store.begin_run(
-        run_id, name=name, generator=spec.generator, settings=settings, suites=list(suite_versions),
-        seeds=spec.seeds, metrics={m.name: m.describe() for m in metrics}, skipped_metrics=skipped,
-        provenance=provenance(role=spec.role, fingerprint=fingerprint, cache_dir=str(cache_dir)),
-        sweep=spec.sweep,
+        run.run_id, name=run.name, generator=run.spec.generator, settings=settings,
+        suites=list(run.suite_versions), seeds=run.spec.seeds, metrics={m.name: m.describe() for m in metrics},
+        skipped_metrics=run.skipped,
+        provenance=provenance(fingerprint=run.fingerprint, cache_dir=str(cache_dir)),
+        sweep=run.spec.sweep, role=run.spec.role,
     )
-    planned = [c.with_seed(s) for c in cases for s in spec.seeds]
-    done = store.done_keys(run_id)
-    if retry_failed:
-        done -= {(i["case_id"], i["seed"]) for i in store.items(run_id) if i["status"] == "failed"}
-    mine = [c for i, c in enumerate(planned) if i % world == rank]
+    planned = [c.with_seed(s) for c in run.cases for s in run.spec.seeds]
+    done = store.done_keys(run.run_id)
+    if opt.retry_failed:
+        done -= {(i["case_id"], i["seed"]) for i in store.items(run.run_id) if i["status"] == "failed"}
+    mine = [c for i, c in enumerate(planned) if i % opt.world == opt.rank]
     todo = [c for c in mine if c.key not in done]
-    summary = RunSummary(run_id, name, store.path, total=len(planned), resumed_items=len(mine) - len(todo),
-                         skipped_metrics=dict(skipped))
+    summary = RunSummary(run.run_id, run.name, store.path, total=len(planned), role=run.spec.role,
+                         resumed_items=len(mine) - len(todo), skipped_metrics=dict(run.skipped))
     status = "interrupted"
     try:
-        scorer = Scorer(metrics, spec.metric_options, workers)
-        _run_items(todo, gen, settings, max(1, caps.max_batch), store, run_id, cache_dir, progress, name,
-                   on_item, scorer)
+        scorer = Scorer(metrics, run.spec.metric_options, opt.workers)
+        _run_items(todo, gen, settings, max(1, run.caps.max_batch), store, run.run_id, cache_dir, opt.progress,
+                   run.name, opt.on_item, scorer)
         if hasattr(gen, "finish"):
             gen.finish(planned)
-        _wait_for_other_ranks(world)  # every rank, so rank 0 sees all items
-        if rank == 0:
-            _run_set_metrics([m for m in metrics if isinstance(m, SetMetric)], cases, store, run_id)
+        _wait_for_other_ranks(opt.world)  # every rank, so rank 0 sees all items
+        if opt.rank == 0:
+            _run_set_metrics([m for m in metrics if isinstance(m, SetMetric)], run.cases, store, run.run_id)
         status = "finished"
     finally:
         summary.seconds = time.perf_counter() - t_start
         summary.warnings = list(getattr(gen, "warnings", []))
-        if rank == 0:
-            store.finish_run(run_id, status, {"seconds": round(summary.seconds, 3), "items": len(planned),
-                                              "warnings": summary.warnings})
-    items = store.items(run_id)
+        if opt.rank == 0:
+            store.finish_run(run.run_id, status, {"seconds": round(summary.seconds, 3), "items": len(planned),
+                                                  "warnings": summary.warnings})
+    items = store.items(run.run_id)
     summary.ok = sum(i["status"] == "ok" for i in items)
     summary.failed = sum(i["status"] == "failed" for i in items)
     summary.failure_reasons = dict(collections.Counter(i["error"] for i in items if i["status"] == "failed"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from vbench_lite.case import RenderSpec
 from vbench_lite.errors import UserError
+from vbench_lite.store import EVAL_ROLE, FLOOR_ROLE  # noqa: F401  (roles are store vocabulary)
 
 
 @dataclass
@@ -28,15 +29,20 @@ class RunSpec:
     metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> constructor kwargs
     name: str = ""
     sweep: str | None = None
-    role: str = "eval"  # "eval", or "floor" for the simulator oracle scored beside a run
+    role: str = EVAL_ROLE  # or FLOOR_ROLE
     render: RenderSpec | None = None  # force a render spec (floor runs match their run)
 
-    def run_id(self, resolved_settings: dict, fingerprint: str, suite_versions: dict, metric_versions: dict) -> str:
+    def run_id(self, resolved_settings: dict, fingerprint: str, suite_versions: dict, metric_ids: dict,
+               cases_id: str = "") -> str:
+        """Hash of everything that changes a number: generator, resolved settings and
+        its fingerprint (checkpoint, video content), suites and their versions, the
+        cases' prompts, seeds, each metric's identity (version, options, backbone
+        file, protocol), role and render spec -- and the name, so a named run is its own."""
         ident = {
             "name": self.name, "generator": self.generator, "settings": resolved_settings,
             "fingerprint": fingerprint, "suites": suite_versions, "seeds": self.seeds,
-            "metrics": metric_versions, "metric_options": self.metric_options, "role": self.role,
-            "render": None if self.render is None else self.render.__dict__,
+            "metrics": metric_ids, "metric_options": self.metric_options, "role": self.role,
+            "render": None if self.render is None else self.render.__dict__, "cases": cases_id,
         }
         blob = json.dumps(ident, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:12]

@@ -38,7 +38,9 @@ def case(i: int, seed: int = 0, frames: int = 20, size: int = 16, k: int = 4, pr
 
 
 def settings(path, **kw):
-    return {"checkpoint": str(path), "steps": 2, "window": 8, "overlap": 4, **kw}
+    """Resolved (and checked) settings, as the runner passes them to ``generate``."""
+    return ReferenceDiTGenerator().resolve_settings({"checkpoint": str(path), "steps": 2, "window": 8,
+                                                     "overlap": 4, **kw})
 
 
 def test_registered_and_declares_native_geometry():
@@ -88,10 +90,10 @@ def test_bad_input_fails_clearly(tiny_checkpoint, tmp_path):
     assert out[1].num_frames == 20
     for bad, match in (({"window": 6}, "window"), ({"window": 12}, "window"), ({"overlap": 0}, "overlap"),
                        ({"sampler": "ddim"}, "sampler"), ({"steps": 0}, "steps"), ({"dtype": "int8"}, "dtype")):
-        with pytest.raises(UserError, match=match):
-            gen.generate([case(0)], settings(tiny_checkpoint, **bad))
+        with pytest.raises(UserError, match=match):  # checked once, before anything runs
+            settings(tiny_checkpoint, **bad)
     with pytest.raises(UserError, match="does not exist"):
-        gen.generate([case(0)], settings(tmp_path / "nope.safetensors"))
+        settings(tmp_path / "nope.safetensors")
     with pytest.raises(UserError, match="no setting"):
         gen.resolve_settings({"stepz": 3})
 
@@ -103,6 +105,7 @@ def test_fingerprint_follows_the_checkpoint_bytes(tiny_checkpoint, tmp_path):
     data = bytearray(tiny_checkpoint.read_bytes())
     data[-1] ^= 1
     copy.write_bytes(bytes(data))
+    copy.with_suffix(".json").write_bytes(tiny_checkpoint.with_suffix(".json").read_bytes())
     assert len(fp) == 16 and fp != gen.fingerprint(settings(copy))
 
 
@@ -133,5 +136,5 @@ def test_shipped_checkpoint_loads_and_generates_a_probe_length_video():
     model = gen.model(gen.settings)
     assert (model.config.height, model.config.width) == gen.capabilities.resolution
     c = case(0, frames=32, size=32)
-    video = gen.generate([c], {"steps": 1})[0]
+    video = gen.generate([c], gen.resolve_settings({"steps": 1}))[0]
     assert video.num_frames == 32 and np.array_equal(video.frames[:4], c.cond_frames)

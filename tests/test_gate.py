@@ -6,7 +6,7 @@ from vbench_lite.errors import UserError
 from vbench_lite.reports import data
 from vbench_lite.reports.compare import SAME, WORSE, compare_runs
 from vbench_lite.reports.gate import load_thresholds, parse_thresholds, run_gate
-from vbench_lite.reports.synthetic import SyntheticRun, build_store
+from helpers.synthetic_store import SyntheticRun, build_store
 
 # warping_error level is 0.05, item noise 5 % of level: +0.005 is a planted 10 % regression
 RUNS = [

@@ -12,7 +12,7 @@ from vbench_lite.reports import data
 from vbench_lite.reports.build import build_report
 from vbench_lite.reports.export import to_markdown
 from vbench_lite.reports.html import write_report
-from vbench_lite.reports.synthetic import SyntheticRun, build_store
+from helpers.synthetic_store import SyntheticRun, build_store
 
 EVIL = "<script>alert('x')</script>"
 

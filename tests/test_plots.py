@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vbench_lite.reports import data, plots, tables
-from vbench_lite.reports.synthetic import SyntheticRun, build_store
+from helpers.synthetic_store import SyntheticRun, build_store
 
 
 def test_pareto_front_by_direction():

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from vbench_lite.cli import main
-from vbench_lite.reports.synthetic import SyntheticRun, build_store
+from helpers.synthetic_store import SyntheticRun, build_store
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_sweep_plots_the_grid(store, tmp_path, monkeypatch, capsys):
     """`sweep` = the runner's run_from_args (stubbed here with runs written to the
     store, as the runner would) + the motion-vs-flicker plot of those runs."""
     import vbench_lite.cli.run as run_cli
-    from vbench_lite.reports.synthetic import write_run
+    from helpers.synthetic_store import write_run
     from vbench_lite.store import Store
 
     def fake_run_from_args(args):

@@ -5,7 +5,7 @@ import pytest
 
 from vbench_lite.reports import data, tables
 from vbench_lite.reports.stats import mean_ci, paired_diff
-from vbench_lite.reports.synthetic import SyntheticRun, build_store
+from helpers.synthetic_store import SyntheticRun, build_store
 from vbench_lite.store import Store
 
 

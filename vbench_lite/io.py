@@ -178,3 +178,25 @@ def write_preview(video: Video, path: str | Path) -> Path:
     finally:
         writer.release()
     return path
+
+
+def content_fingerprint(paths: dict[str, Path]) -> str:
+    """Hash of ``{key: path}`` by content: each file's sha256 (a frame folder: every
+    file in it, in name order). Replacing a video, even with the same size and
+    modification time, changes it; a missing path hashes as missing."""
+    import hashlib
+
+    from vbench_lite.weights import file_sha256
+
+    h = hashlib.sha256()
+    for key, p in sorted(paths.items()):
+        p = Path(p)
+        if p.is_dir():
+            parts = [f"{q.name}:{file_sha256(q)}" for q in sorted(p.iterdir()) if q.is_file()]
+            digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+        elif p.is_file():
+            digest = file_sha256(p)
+        else:
+            digest = "missing"
+        h.update(f"{key}|{digest}\n".encode())
+    return h.hexdigest()[:16]

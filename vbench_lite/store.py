@@ -1,10 +1,10 @@
 """The results store: one SQLite file (WAL) with a versioned schema.
 
-Tables (schema version 1)::
+Tables (schema version 2)::
 
     meta(key, value)                      schema_version, created_by
     runs(run_id PK, name, status, created, updated, finished, generator,
-         settings, suites, seeds, metrics, skipped_metrics, provenance, sweep, timings)
+         settings, suites, seeds, metrics, skipped_metrics, provenance, sweep, timings, role)
     items(run_id, case_id, seed, suite, grp, split, prompt, status, error,
           video_path, gen_seconds, metric_seconds, created)       PK (run_id, case_id, seed)
     scores(run_id, case_id, seed, metric, value, units, higher_is_better,
@@ -35,7 +35,9 @@ import numpy as np
 
 from vbench_lite.errors import UserError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.role (was provenance["role"] in 1; opened v1 stores are migrated)
+EVAL_ROLE = "eval"  # a run someone asked for
+FLOOR_ROLE = "floor"  # the simulator oracle scored beside a probe run: the parse floor
 
 
 def DEFAULT_STORE() -> Path:
@@ -51,7 +53,8 @@ CREATE TABLE IF NOT EXISTS runs (
     created REAL NOT NULL, updated REAL NOT NULL, finished REAL,
     generator TEXT NOT NULL, settings TEXT NOT NULL, suites TEXT NOT NULL,
     seeds TEXT NOT NULL, metrics TEXT NOT NULL, skipped_metrics TEXT NOT NULL,
-    provenance TEXT NOT NULL, sweep TEXT, timings TEXT NOT NULL DEFAULT '{}'
+    provenance TEXT NOT NULL, sweep TEXT, timings TEXT NOT NULL DEFAULT '{}',
+    role TEXT NOT NULL DEFAULT 'eval'
 );
 CREATE TABLE IF NOT EXISTS items (
     run_id TEXT NOT NULL REFERENCES runs(run_id), case_id TEXT NOT NULL, seed INTEGER NOT NULL,
@@ -135,6 +138,16 @@ class Store:
                     f"{self.path} has schema version {row[0]}, newer than this vbench-lite "
                     f"({SCHEMA_VERSION}); upgrade vbench-lite"
                 )
+            elif int(row[0]) < 2:
+                self._migrate_v1()
+
+    def _migrate_v1(self) -> None:
+        """v1 -> v2: the run's role moves from provenance JSON into its own column."""
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
+        if "role" not in cols:
+            self.conn.execute("ALTER TABLE runs ADD COLUMN role TEXT NOT NULL DEFAULT 'eval'")
+        self.conn.execute("UPDATE runs SET role = COALESCE(json_extract(provenance, '$.role'), 'eval')")
+        self.conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
 
     def close(self) -> None:
         self.conn.close()
@@ -151,7 +164,7 @@ class Store:
 
     def begin_run(self, run_id: str, *, name: str, generator: str, settings: dict, suites: list,
                   seeds: list, metrics: dict, skipped_metrics: dict, provenance: dict,
-                  sweep: str | None = None) -> bool:
+                  sweep: str | None = None, role: str = EVAL_ROLE) -> bool:
         """Create the run, or mark an existing one as running again. Returns True
         when the run already existed (a resume)."""
         now = time.time()
@@ -165,10 +178,10 @@ class Store:
                 return True
             self.conn.execute(
                 "INSERT INTO runs (run_id, name, status, created, updated, generator, settings, suites,"
-                " seeds, metrics, skipped_metrics, provenance, sweep) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " seeds, metrics, skipped_metrics, provenance, sweep, role) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run_id, name, "running", now, now, generator, json.dumps(settings, sort_keys=True),
                  json.dumps(suites), json.dumps(seeds), json.dumps(metrics), json.dumps(skipped_metrics),
-                 json.dumps(provenance), sweep),
+                 json.dumps(provenance), sweep, role),
             )
             return False
 

@@ -161,16 +161,22 @@ def cmd_compare(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from vbench_lite.reports.data import load_run, resolve_run
-    from vbench_lite.reports.gate import load_thresholds, run_gate
+    from vbench_lite.metrics import declared_output_names
+    from vbench_lite.reports.compare import FAILED_METRIC
+    from vbench_lite.reports.data import declared_outputs, load_run, resolve_run
+    from vbench_lite.reports.gate import check_names, load_thresholds, run_gate
 
     th = load_thresholds(args.thresholds)
     with _open(args) as store:
         cand = resolve_run(store, args.run)
         base = resolve_run(store, args.baseline, like=cand)
+        known = declared_output_names() | {FAILED_METRIC}
+        for r in (cand, base):
+            known |= set(declared_outputs(r).index)
+        check_names(th, known, str(args.thresholds or "thresholds"))
         code, gated = run_gate(load_run(store, base), load_run(store, cand), th)
-    cols = ["metric", "units", "direction", "n", "mean_a", "mean_b", "diff", "ci_low", "ci_high",
-            "tolerance", "verdict"]
+    cols = ["metric", "units", "direction", "n", "coverage_a", "coverage_b", "mean_a", "mean_b", "diff",
+            "ci_low", "ci_high", "tolerance", "verdict"]
     shown = gated if args.all else gated[gated["regressed"]]
     if args.format == "json":
         _print_df(gated, "json")

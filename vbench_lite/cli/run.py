@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from vbench_lite.errors import UserError
+from vbench_lite.store import FLOOR_ROLE
 
 SHIPPED_DIT = Path(__file__).resolve().parent.parent / "generators" / "weights" / "reference_dit.safetensors"
 
@@ -56,7 +57,8 @@ def register(sub) -> None:
     e = sub.add_parser("eval", help="score videos made elsewhere",
                        description="Score video files, folders of frames (one video) or folders of videos.")
     e.add_argument("paths", nargs="+", type=Path, help="video file(s), frame folder(s) or folder(s) of videos")
-    e.add_argument("--prompts", type=Path, help="CSV/JSON manifest mapping file names or case ids to prompts")
+    e.add_argument("--prompts", type=Path, help="prompts manifest: CSV with header file,prompt (or name / "
+                   "case_id instead of file) or JSON {name: prompt}")
     e.add_argument("--fps", type=float, default=0.0, help="override the frame rate")
     add_common_arguments(e)
     e.set_defaults(func=cmd_eval)
@@ -67,7 +69,11 @@ def _metric_list(args) -> list[str] | None:
 
 
 def run_from_args(args) -> list[str]:
-    """Execute the runs that ``args`` describe; return their run ids (for ``sweep``)."""
+    """Execute the runs that ``args`` describe; return the ids of the runs asked for
+    (not their floor runs). Every run is prepared -- settings, suites and metric
+    options checked -- before the first one is recorded, so a bad value in any grid
+    point is one line and exit 2, never a run of failed items."""
+    from vbench_lite.runners.execute import floor_spec, prepare
     from vbench_lite.runners.plan import (
         RunSpec, expand, parse_assignments, parse_metric_options, parse_seeds, parse_sweep,
     )
@@ -77,13 +83,37 @@ def run_from_args(args) -> list[str]:
         suites=args.suite or ["default"], seeds=parse_seeds(args.seeds), metrics=_metric_list(args),
         metric_options=parse_metric_options(args.metric_set), name=args.name,
     )
-    specs = expand(base, parse_sweep(args.sweep))
-    summaries = _execute_all(specs, args, floor=not args.no_floor)
+    _status(args, "checking settings, suites and metrics")
+    runs = [prepare(spec) for spec in expand(base, parse_sweep(args.sweep))]
+    if not args.no_floor:
+        floors, seen = [], set()
+        for r in runs:
+            f = floor_spec(r)
+            key = f and (tuple(f.suites), tuple(f.seeds), f.render)
+            if f is not None and key not in seen:
+                seen.add(key)
+                floors.append(prepare(f))
+        runs += floors
+    summaries = _execute_all(runs, args)
     args._summaries = summaries
-    return [s.run_id for s in summaries if not s.name.startswith("floor")]
+    return [s.run_id for s in summaries if s.role != FLOOR_ROLE]
 
 
-def _execute_all(specs, args, *, floor: bool):
+def _status(args, text: str) -> None:
+    """One line on a terminal's stderr about what is happening before the first
+    progress bar (never in pipes, where stderr is for errors)."""
+    if not getattr(args, "no_progress", False) and args.format == "table" and sys.stderr.isatty():
+        print(f"vbench-lite: {text} ...", file=sys.stderr, flush=True)
+
+
+def _options(args, rank: int, world: int):
+    from vbench_lite.runners.execute import ExecOptions
+
+    return ExecOptions(cache_dir=getattr(args, "cache_dir", None), progress=not args.no_progress, rank=rank,
+                       world=world, retry_failed=not getattr(args, "keep_failed", False), workers=args.workers)
+
+
+def _execute_all(runs, args):
     from vbench_lite.runners.distributed import rank_and_world
     from vbench_lite.runners.execute import execute
     from vbench_lite.store import DEFAULT_STORE, Store
@@ -91,47 +121,10 @@ def _execute_all(specs, args, *, floor: bool):
     rank, world = rank_and_world()
     args._rank = rank
     store = Store(args.store or DEFAULT_STORE())
-    summaries = []
     try:
-        for spec in specs:
-            summary = execute(spec, store, cache_dir=args.cache_dir, progress=not args.no_progress,
-                              rank=rank, world=world, retry_failed=not getattr(args, "keep_failed", False),
-                              workers=args.workers)
-            summaries.append(summary)
-        if floor:
-            summaries += _floor_runs(specs, store, args, rank, world)
+        return [execute(run, store, options=_options(args, rank, world)) for run in runs]
     finally:
         store.close()
-    return summaries
-
-
-def _floor_runs(specs, store, args, rank, world):
-    """Score the simulator oracle on the probe suites at the generator's render spec:
-    the parse floor every physics report shows. Cached after the first time."""
-    from vbench_lite.generators import create_generator
-    from vbench_lite.runners.execute import build_cases, execute
-    from vbench_lite.runners.plan import RunSpec
-
-    out, seen = [], set()
-    for spec in specs:
-        if spec.generator == "simulator":
-            continue
-        gen = create_generator(spec.generator)
-        render = gen.capabilities_for(gen.resolve_settings(spec.settings)).render_spec()
-        key = (tuple(spec.suites), tuple(spec.seeds), render)
-        if key in seen:
-            continue
-        seen.add(key)
-        cases, _ = build_cases(spec, render)
-        if not any(c.truth is not None for c in cases):
-            continue
-        floor = RunSpec(generator="simulator", suites=spec.suites, seeds=spec.seeds, metrics=spec.metrics,
-                        metric_options=spec.metric_options,
-                        name=f"floor-{'+'.join(spec.suites)}-{render.height}x{render.width}", role="floor",
-                        render=render)
-        out.append(execute(floor, store, cache_dir=args.cache_dir, progress=not args.no_progress,
-                           rank=rank, world=world, workers=args.workers))
-    return out
 
 
 def cmd_run(args) -> int:
@@ -141,18 +134,17 @@ def cmd_run(args) -> int:
 
 def cmd_eval(args) -> int:
     from vbench_lite.runners.evaluate import eval_spec_and_generator
-    from vbench_lite.runners.execute import execute
-    from vbench_lite.store import DEFAULT_STORE, Store
-
+    from vbench_lite.runners.execute import execute, prepare
     from vbench_lite.runners.plan import parse_metric_options
+    from vbench_lite.store import DEFAULT_STORE, Store
 
     spec, gen, cases = eval_spec_and_generator(args.paths, prompts=args.prompts, fps=args.fps,
                                                metrics=_metric_list(args), name=args.name)
     spec.metric_options = parse_metric_options(args.metric_set)
+    run = prepare(spec, generator=gen, cases=cases)
     store = Store(args.store or DEFAULT_STORE())
     try:
-        summary = execute(spec, store, generator=gen, cases=cases, progress=not args.no_progress,
-                          workers=args.workers)
+        summary = execute(run, store, options=_options(args, 0, 1))
     finally:
         store.close()
     args._summaries = [summary]
@@ -183,7 +175,7 @@ def _write_report(args, summaries):
         return None
     from vbench_lite.store import DEFAULT_STORE
 
-    main = [s for s in summaries if not s.name.startswith("floor")] or summaries
+    main = [s for s in summaries if s.role != FLOOR_ROLE] or summaries
     store_path = args.store or DEFAULT_STORE()
     out = Path(store_path).parent / "reports" / f"{main[0].name}.html"
     try:

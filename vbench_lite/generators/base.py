@@ -56,6 +56,12 @@ class Generator:
     def capabilities(self) -> Capabilities:
         return Capabilities()
 
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why this generator cannot run here (an optional package missing), or None.
+        Checked before a run is recorded and shown by ``vbench-lite list``."""
+        return None
+
     def resolve_settings(self, given: dict[str, Any]) -> dict[str, Any]:
         """Merge user settings over defaults, coercing types from the defaults and
         rejecting unknown keys with a suggestion."""

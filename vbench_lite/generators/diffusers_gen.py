@@ -26,6 +26,24 @@ class DiffusersGenerator(Generator):
         self._pipe = None
         self._pipe_key = None
 
+    @classmethod
+    def unavailable_reason(cls):
+        import importlib.util
+
+        missing = [m for m in ("diffusers", "transformers") if importlib.util.find_spec(m) is None]
+        return f"needs {', '.join(missing)}: pip install 'vbench-lite[diffusers]'" if missing else None
+
+    def resolve_settings(self, given):
+        out = super().resolve_settings(given)
+        if not out["model"]:
+            raise UserError("generator 'diffusers' needs --set model=PATH_OR_ID (already downloaded)")
+        if out["dtype"] not in ("auto", "fp16", "bf16", "fp32"):
+            raise UserError(f"dtype {out['dtype']!r}: use auto, fp16, bf16 or fp32")
+        for key in ("steps", "height", "width", "frames"):
+            if out[key] < 1:
+                raise UserError(f"diffusers {key} must be >= 1, got {out[key]}")
+        return out
+
     def capabilities_for(self, settings):
         return Capabilities(text=True, cond_frames=1, resolution=(settings["height"], settings["width"]),
                             num_frames=settings["frames"], fps=settings["fps"], max_batch=1)

@@ -25,7 +25,6 @@ CPU window by window, so a video depends on its seed, not on the batch it ran in
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import numpy as np
 import torch
 
 from vbench_lite.case import Case
+from vbench_lite.weights import file_sha256
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
 from vbench_lite.generators.dit import DiT, Conditioning, DiTConfig
@@ -77,14 +77,6 @@ def load_model(path: str | Path, device: torch.device) -> DiT:
     return model.to(device).eval().requires_grad_(False)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class ReferenceDiTGenerator(Generator):
     name = "reference-dit"
     settings: dict[str, Any] = {
@@ -117,6 +109,25 @@ class ReferenceDiTGenerator(Generator):
             self._models[key] = load_model(path, device)
         return self._models[key]
 
+    def resolve_settings(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Defaults merged, types coerced and every value checked against the
+        checkpoint's config (read from its JSON, no weights loaded): once, before a
+        run is recorded."""
+        s = super().resolve_settings(given)
+        path = self._checkpoint(s)
+        meta = path.with_suffix(".json")
+        if not path.is_file() or not meta.is_file():
+            missing = path if not path.is_file() else meta
+            raise UserError(f"checkpoint file {missing} does not exist (a checkpoint is a .safetensors with its "
+                            ".json config beside it); pass checkpoint=<file.safetensors> or '' for the shipped one")
+        try:
+            cfg = DiTConfig.from_dict(json.loads(meta.read_text())["model"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"checkpoint config {meta} cannot be read: {exc}") from None
+        self._check(s, cfg)
+        resolve_device(str(s["device"]))
+        return s
+
     def _check(self, s: dict[str, Any], cfg: DiTConfig) -> None:
         if int(s["steps"]) < 1:
             raise UserError(f"steps must be >= 1, got {s['steps']}")
@@ -133,12 +144,11 @@ class ReferenceDiTGenerator(Generator):
             raise UserError(f"dtype must be 'auto' or one of {', '.join(DTYPES)}, got {s['dtype']!r}")
 
     def generate(self, cases: list[Case], settings: dict[str, Any]) -> list[Video | Exception]:
-        s = {**self.settings, **settings}
+        s = settings  # resolved and checked by resolve_settings
         if int(s["threads"]) > 0:
             torch.set_num_threads(int(s["threads"]))
         model = self.model(s)
         cfg = model.config
-        self._check(s, cfg)
         out: list[Video | Exception | None] = [None] * len(cases)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, case in enumerate(cases):

@@ -16,7 +16,7 @@ from typing import Any
 
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.io import read_video, is_video_path
+from vbench_lite.io import content_fingerprint, is_video_path, read_video
 
 
 class FolderGenerator(Generator):
@@ -32,6 +32,11 @@ class FolderGenerator(Generator):
         res = (settings["height"], settings["width"]) if settings["height"] and settings["width"] else None
         return Capabilities(text=True, cond_frames=0, resolution=res, num_frames=settings["frames"] or None,
                             max_batch=8)
+
+    def fingerprint(self, settings: dict[str, Any]) -> str:
+        """The content of every video the folder maps (not just its path), so new
+        videos under the same names are a new run, not a resume with old scores."""
+        return content_fingerprint(self._build_index(settings))
 
     def _build_index(self, settings: dict[str, Any]) -> dict[str, Path]:
         key = (settings["root"], settings["manifest"])

@@ -5,6 +5,11 @@ are: some prompts are simply harder), each run adds its own ``shift`` per metric
 independent Gaussian ``noise`` per item. So a pair of runs with equal shifts is
 "equal but noisy", and a shift in one metric is a planted regression of known size.
 Written only through the public ``Store`` API, exactly as the runner writes.
+
+Only the *values* are invented here. What each output means (units, direction,
+motion confounding, group, source metric) is read from the registered metrics'
+own declarations, exactly as the runner copies them into a run: a hand-typed
+declaration here once drifted from the real metrics and hid a wrong verdict.
 """
 
 from __future__ import annotations
@@ -15,21 +20,39 @@ from pathlib import Path
 
 import numpy as np
 
+from vbench_lite.metrics import METRICS as REGISTRY
 from vbench_lite.store import Store
 
-# output -> (units, higher_is_better (None: no direction), typical level, case spread, source)
-METRICS = {
-    "warping_error": ("mean abs RGB/255", False, 0.05, 0.01, "warping_error"),
-    "flicker": ("mean abs RGB/255", False, 0.03, 0.006, "flicker"),
-    "motion_px": ("px/frame", None, 2.0, 0.5, "motion"),
-    "clip_text_score": ("cosine", True, 0.30, 0.03, "clip_text_score"),
-    "identity_drift": ("cosine distance", False, 0.10, 0.02, "identity_drift"),
-    "warping_error_max": ("mean abs RGB/255", False, 0.12, 0.03, "warping_error"),
-    "motion_smoothness": ("score 0-1", True, 0.95, 0.01, "motion_smoothness"),
-    "clip_frame_consistency": ("cosine", True, 0.90, 0.02, "clip_frame_consistency"),
+# output -> (typical level, case spread): invented values; the declarations are the real ones
+LEVELS = {
+    "warping_error": (0.05, 0.01), "flicker": (0.03, 0.006), "motion_px": (2.0, 0.5),
+    "clip_text_score": (0.30, 0.03), "identity_drift": (0.10, 0.02), "warping_error_max": (0.12, 0.03),
+    "motion_smoothness": (0.95, 0.01), "clip_frame_consistency": (0.90, 0.02),
 }
-PHYSICS = {"velocity_error": ("px/frame", False, 0.8, 0.2, "velocity_error")}
-SET_METRICS = {"fvd": ("FVD", False, 300.0, 0.0, "fvd")}
+PHYSICS_LEVELS = {"velocity_error": (0.8, 0.2)}
+SET_LEVELS = {"fvd": (300.0, 0.0)}
+
+
+def _declared() -> dict[str, tuple]:
+    """output -> (Output, source metric class) for every output used above."""
+    out = {}
+    for metric in REGISTRY.names():
+        cls = REGISTRY.get(metric)
+        for o in cls.outputs:
+            out[o.name] = (o, cls)
+    return out
+
+
+DECLARED = _declared()
+
+
+def _spec(levels: dict) -> dict:
+    """output -> (units, higher_is_better, level, spread, source), units/direction/source declared."""
+    return {n: (DECLARED[n][0].units, DECLARED[n][0].higher_is_better, lv, sp, DECLARED[n][1].name)
+            for n, (lv, sp) in levels.items()}
+
+
+METRICS, PHYSICS, SET_METRICS = _spec(LEVELS), _spec(PHYSICS_LEVELS), _spec(SET_LEVELS)
 
 
 @dataclass
@@ -50,7 +73,7 @@ class SyntheticRun:
     seed: int = 0
     seam_at: int | None = None
     sweep: str | None = None
-    role: str = "candidate"
+    role: str = "eval"
 
 
 def _case_levels(n: int, name: str, level: float, spread: float) -> np.ndarray:
@@ -67,17 +90,15 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
     item also gets a small cached clip (noise whose strength follows its warping error)."""
     rng = np.random.default_rng(spec.seed)
     run_id = f"{spec.name}-{spec.seed}"
-    metrics: dict = {}
-    for name, (u, hib, _, _, src) in {**METRICS, **PHYSICS, **SET_METRICS}.items():
-        decl = metrics.setdefault(src, {"version": "1", "backbone": None, "outputs": [],
-                                        "group": "physics" if name in PHYSICS else "temporal"})
-        decl["outputs"].append({"name": name, "units": u, "higher_is_better": hib})
+    # the run's declarations, as the runner writes them (Metric.describe() of the real classes)
+    metrics = {src: DECLARED[name][1]().describe()
+               for name, (_, _, _, _, src) in {**METRICS, **PHYSICS, **SET_METRICS}.items()}
     store.begin_run(run_id, name=spec.name, generator="simulator" if floor else spec.generator,
                     settings=spec.settings, suites=["probes_basic"] if floor else ["prompts_basic", "probes_basic"],
                     seeds=list(seeds), metrics=metrics,
                     skipped_metrics={} if floor else {"dino_consistency": "backbone DINO not found"},
                     provenance={"package_version": "0.1.0", "git_rev": "synthetic", "host": "test",
-                                "role": "floor" if floor else spec.role}, sweep=spec.sweep)
+                                }, sweep=spec.sweep, role="floor" if floor else spec.role)
     cases = [] if floor else [("prompts_basic", f"prompt-{i:04d}", "", i) for i in range(n_prompt)]
     cases += [("probes_basic", f"probe-{i:04d}", "id" if i % 2 == 0 else "ood", i) for i in range(n_probe)]
     levels = {name: _case_levels(max(n_prompt, n_probe), name, lv, sp)
