@@ -1,9 +1,10 @@
 """RAFT flow backend (torchvision architecture, weights from the weights manager).
 
 Weights never come from torchvision's own downloader: ``resolve("raft-large")``
-finds the file (or raises ``BackboneUnavailable`` offline), and it is read with
-``torch.load(weights_only=True)``. Input convention of torchvision's RAFT
-(``Raft_Large_Weights.transforms``): RGB scaled to [-1, 1], sides divisible by 8.
+finds and checks the file (or raises ``BackboneUnavailable`` offline), and
+``weights.load_state_dict`` reads it with ``torch.load(weights_only=True)``. Input
+convention of torchvision's RAFT (``Raft_Large_Weights.transforms``): RGB scaled to
+[-1, 1], sides divisible by 8.
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ def raft_unavailable_reason(backend: str, path=None) -> str | None:
 
 def load_raft_file(path, arch: str = "raft-large"):
     """A torchvision RAFT model in eval mode with the state dict at ``path``."""
-    import torch
     from torchvision.models import optical_flow
+
+    from vbench_lite.weights import load_state_dict
 
     if arch not in RAFT_ARCHS:
         raise UserError(f"unknown RAFT variant {arch!r}; choose one of {', '.join(RAFT_ARCHS)}")
     model = getattr(optical_flow, RAFT_ARCHS[arch])(weights=None, progress=False)
-    state = torch.load(str(path), map_location="cpu", weights_only=True)
+    state = load_state_dict(path)  # a damaged file is a one-line UserError, not a torch traceback
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:

@@ -71,3 +71,22 @@ def test_eval_folder_of_videos_with_prompts_prints_table(tmp_path):
                   "--no-progress")
     assert out.returncode == 0, out.stderr
     assert "clip_0" in out.stdout and "better" in out.stdout and "results store:" in out.stdout
+
+
+def test_list_backbones_says_corrupt_missing_and_pinned(tmp_path):
+    from vbench_lite.weights import BACKBONES
+
+    home = tmp_path / "home"
+    (home / "weights").mkdir(parents=True)
+    (home / "weights" / BACKBONES["clip-vit-b-32"].filename).write_bytes(b"\x00\x01 not weights")
+    (home / "weights" / BACKBONES["raft-small"].filename).write_bytes(b"<html>quota exceeded</html>")
+    env = {"VBENCH_LITE_HOME": str(home), "VBENCH_LITE_ALLOW_DOWNLOAD": ""}
+    out = run_cli("list", "backbones", env=env)
+    assert out.returncode == 0, out.stderr
+    lines = {ln.split(":")[0].strip(): ln for ln in out.stdout.splitlines()[1:]}
+    assert "corrupt (not pinned)" in lines["clip-vit-b-32"] and "not a safetensors file" in lines["clip-vit-b-32"]
+    assert "corrupt (pinned sha256)" in lines["raft-small"] and "HTML" in lines["raft-small"]
+    assert "missing (not pinned)" in lines["dino-vits16"]
+    rows = {r["name"]: r for r in json.loads(run_cli("list", "backbones", "--format", "json", env=env).stdout)["backbones"]}
+    assert rows["clip-vit-b-32"]["status"] == "corrupt" and rows["clip-vit-b-32"]["available"] is False
+    assert rows["raft-small"]["pinned"] is True and rows["i3d-k400"]["status"] == "missing"

@@ -1,5 +1,6 @@
 """Weights manager: search order, offline failure, checks, safe loading."""
 
+import re
 import time
 import urllib.request
 
@@ -145,3 +146,106 @@ def test_unknown_backbone_and_rows():
     rows = weights.backbone_rows()
     assert {r["id"] for r in rows} >= {"i3d-k400", "raft-large"}
     assert all(r["status"] == "missing" for r in rows)
+
+
+# ---------------------------------------------------------------- file checks
+def _torch_file(path, legacy=False):
+    torch.save({"w": torch.arange(4.0)}, path, _use_new_zipfile_serialization=not legacy)
+    return path
+
+
+def _safetensors_file(path):
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.arange(4.0)}, str(path))
+    return path
+
+
+def test_header_check_accepts_real_checkpoints(tmp_path):
+    assert weights.header_problem(_torch_file(tmp_path / "zip.pt"), "torch") is None
+    assert weights.header_problem(_torch_file(tmp_path / "legacy.pt", legacy=True), "torch") is None
+    assert weights.header_problem(_safetensors_file(tmp_path / "w.safetensors"), "safetensors") is None
+
+
+@pytest.mark.parametrize("damage, fmt, match", [
+    (lambda b: b"\x13\xfc\xb7\xd1" * 16, "torch", "neither a zip archive nor a pickle"),
+    (lambda b: b"", "torch", "empty file"),
+    (lambda b: b"<!DOCTYPE html><html>quota exceeded</html>", "torch", "HTML"),
+    (lambda b: b[:-40], "torch", "zip archive unreadable"),  # truncated download
+    (lambda b: b"\x80\x02}q\x00." + b[6:], "torch", "magic number"),
+    (lambda b: b"\x13\xfc\xb7\xd1" * 16, "safetensors", "header length .* does not fit"),
+    (lambda b: b[:-3], "safetensors", "describes 16 bytes of tensors, the file holds 13"),
+    (lambda b: b[:8] + b"[" + b[9:], "safetensors", "not a safetensors JSON table"),
+    (lambda b: b"<html>" + b"x" * 64, "safetensors", "HTML"),
+])
+def test_header_check_names_the_damage(tmp_path, damage, fmt, match):
+    good = _safetensors_file(tmp_path / "good.safetensors") if fmt == "safetensors" else _torch_file(tmp_path / "g.pt")
+    bad = tmp_path / f"bad.{fmt}"
+    bad.write_bytes(damage(good.read_bytes()))
+    assert re.search(match, weights.header_problem(bad, fmt))
+
+
+def _put(backbone_id, data: bytes):
+    target = weights.weights_dir() / weights.BACKBONES[backbone_id].filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def test_corrupt_cache_file_is_unavailable_with_the_reason():
+    target = _put("clip-vit-b-32", b"\x01\x02 random bytes")
+    reason = weights.availability("clip-vit-b-32")
+    assert reason and "corrupt" in reason and str(target) in reason and "not a safetensors file" in reason
+    assert "\n" not in reason
+    with pytest.raises(BackboneUnavailable, match="corrupt"):
+        weights.resolve("clip-vit-b-32")
+    row = weights.backbone_status("clip-vit-b-32")
+    assert row["status"] == "corrupt" and row["pinned"] is False and row["checked"] == "header"
+    assert "not a safetensors file" in row["problem"]
+
+
+def test_file_check_is_memoised_per_file_version(monkeypatch, isolated_home):
+    target = _put("dino-vits16", b"junk")
+    calls = []
+    real = weights.header_problem
+    monkeypatch.setattr(weights, "header_problem", lambda p, fmt: calls.append(p) or real(p, fmt))
+    for _ in range(3):
+        assert "corrupt" in weights.availability("dino-vits16")
+    assert len(calls) == 1
+    _torch_file(target)  # replaced by a good file: new size and mtime, checked again
+    assert weights.availability("dino-vits16") is None and len(calls) == 2
+
+
+def test_explicit_unreadable_file_is_reported(tmp_path):
+    bad = tmp_path / "mine.pt"
+    bad.write_bytes(b"not a checkpoint")
+    reason = weights.availability("dino-vits16", bad)
+    assert "unusable" in reason and "not a torch checkpoint" in reason
+    with pytest.raises(BackboneUnavailable, match="unusable"):
+        weights.resolve("dino-vits16", bad)
+    # an explicit file is the user's choice: header checked, digest not (random test weights)
+    assert weights.availability("raft-small", _torch_file(tmp_path / "raft.pt")) is None
+
+
+def test_pinned_file_is_verified_by_sha256(monkeypatch, isolated_home):
+    good = _torch_file(isolated_home / "x.pt")
+    digest = weights.file_sha256(good)
+    fake = weights.BackboneSpec("fake", "fake.pt", "https://example.invalid/fake.pt", digest[:8], "torch", "t")
+    monkeypatch.setitem(weights.BACKBONES, "fake", fake)
+    _put("fake", good.read_bytes())
+    row = weights.backbone_status("fake")
+    assert row["status"] == "available" and row["pinned"] and row["checked"] == "sha256"
+    # a loadable checkpoint with other bytes fails the pinned digest
+    weights._reset_memo()
+    _put("fake", _torch_file(isolated_home / "y.pt", legacy=True).read_bytes())
+    assert "sha256" in weights.availability("fake")
+    row = weights.backbone_status("fake")
+    assert row["status"] == "corrupt" and "sha256" in row["problem"]
+
+
+def test_status_missing_and_downloadable(monkeypatch):
+    assert weights.backbone_status("raft-large")["status"] == "missing"
+    assert weights.backbone_status("raft-large")["pinned"] is True
+    monkeypatch.setenv("VBENCH_LITE_ALLOW_DOWNLOAD", "1")
+    row = weights.backbone_status("raft-large")
+    assert row["status"] == "downloadable" and "download.pytorch.org" in row["reason"]

@@ -14,8 +14,17 @@ naming the file and the directory to put it in; this takes microseconds (a stat)
 A failed download is remembered for the process, so a run over many videos reports
 it once instead of retrying per video.
 
+A file that is present is also *checked*, once per process (memoised per path, size
+and mtime), so a corrupt file skips its metrics for the whole run with the reason
+instead of failing on every video: its header must parse (a torch zip archive's
+central directory, or a safetensors JSON header whose offsets match the file size),
+and a cached file of a backbone with a pinned digest must match it. The check reads
+the header, or, for a pinned file, the file once (RAFT: 5-21 MB).
+
 ``availability(backbone_id)`` is the fast check metrics use for
 ``unavailable_reason()``: None when the backbone can be used, else the reason.
+``backbone_status(backbone_id)`` says available / corrupt / missing / downloadable,
+and whether the file is pinned (``vbench-lite list backbones``).
 ``load_state_dict(path)`` reads a checkpoint safely (safetensors, or
 ``torch.load(weights_only=True)``), never unpickling arbitrary objects.
 """
@@ -23,10 +32,12 @@ it once instead of retrying per video.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +49,9 @@ ENV_HOME = "VBENCH_LITE_HOME"
 ENV_ALLOW_DOWNLOAD = "VBENCH_LITE_ALLOW_DOWNLOAD"
 OFFLINE_ENVS = ("HF_HUB_OFFLINE", "VBENCH_LITE_OFFLINE")
 DOWNLOAD_TIMEOUT_S = 30  # per socket operation; a stalled server fails instead of hanging
+SAFETENSORS_MAX_HEADER = 100 << 20  # the safetensors library refuses JSON headers above 100 MB
+# the first pickle of a legacy (pre-zip) torch.save file is this magic number as a 10-byte long
+TORCH_LEGACY_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 
 
 class BackboneUnavailable(UserError):
@@ -112,6 +126,7 @@ BACKBONES: dict[str, BackboneSpec] = {
 _FAILED: dict[str, str] = {}
 _WARNED: set[str] = set()
 _SHA_MEMO: dict[tuple[str, int, int], str] = {}
+_CHECK_MEMO: dict[tuple, str | None] = {}  # (path, size, mtime, format, digest) -> problem
 
 
 def spec(backbone_id: str) -> BackboneSpec:
@@ -147,15 +162,21 @@ def _missing_message(s: BackboneSpec, directory: Path) -> str:
 
 
 def availability(backbone_id: str, path: str | os.PathLike | None = None) -> str | None:
-    """None when ``resolve`` will succeed (file present, or download allowed and not
-    yet failed), else a one-line reason. Never downloads; a stat or two."""
+    """None when ``resolve`` will succeed and give a usable file (present and passing
+    ``file_problem``, or download allowed and not yet failed), else a one-line reason.
+    Never downloads; a stat, and a header read memoised per process."""
     s = spec(backbone_id)
     if path is not None:
         p = Path(path).expanduser()
-        return None if p.is_file() else f"backbone {s.id}: weights file {p} does not exist"
+        if not p.is_file():
+            return f"backbone {s.id}: weights file {p} does not exist"
+        problem = file_problem(p, _format_of(p))
+        return f"backbone {s.id}: weights file {p} is unusable: {problem}" if problem else None
     directory = weights_dir()
-    if (directory / s.filename).is_file():
-        return None
+    target = directory / s.filename
+    if target.is_file():
+        problem = file_problem(target, s.format, s.sha256)
+        return _corrupt_message(s, target, problem) if problem else None
     if backbone_id in _FAILED:
         return _FAILED[backbone_id]
     if download_allowed():
@@ -163,18 +184,34 @@ def availability(backbone_id: str, path: str | os.PathLike | None = None) -> str
     return _missing_message(s, directory)
 
 
+def _corrupt_message(s: BackboneSpec, target: Path, problem: str) -> str:
+    return f"backbone {s.id}: weights file {target} is corrupt: {problem}; delete it and put the file from {s.url} there"
+
+
+def _format_of(path: Path) -> str:
+    """The loader's view of an explicit file: safetensors by suffix, else torch."""
+    return "safetensors" if path.suffix == ".safetensors" else "torch"
+
+
 def resolve(backbone_id: str, path: str | os.PathLike | None = None) -> Path:
     """The local weights file for ``backbone_id`` (see the module docstring for the
-    search order). Raises ``BackboneUnavailable`` with one line when there is none."""
+    search order). Raises ``BackboneUnavailable`` with one line when there is none,
+    or when the file there fails ``file_problem``."""
     s = spec(backbone_id)
     if path is not None:
         p = Path(path).expanduser()
         if not p.is_file():
             raise BackboneUnavailable(f"backbone {s.id}: weights file {p} does not exist; check the path")
+        problem = file_problem(p, _format_of(p))
+        if problem:
+            raise BackboneUnavailable(f"backbone {s.id}: weights file {p} is unusable: {problem}")
         return p
     directory = weights_dir()
     target = directory / s.filename
     if target.is_file():
+        problem = file_problem(target, s.format, s.sha256)
+        if problem:
+            raise BackboneUnavailable(_corrupt_message(s, target, problem))
         return target
     if backbone_id in _FAILED:
         raise BackboneUnavailable(_FAILED[backbone_id])
@@ -213,16 +250,99 @@ def _download(s: BackboneSpec, target: Path) -> None:
 def check_file(path: Path, s: BackboneSpec, sha256_hex: str | None = None) -> None:
     """Raise ValueError when ``path`` does not look like ``s``'s file: wrong digest, or
     not a checkpoint at all (an HTML error page saved under the weights' name)."""
-    with open(path, "rb") as f:
-        head = f.read(16)
-    if s.format == "torch" and not (head.startswith(b"PK") or head[:1] == b"\x80"):
-        raise ValueError(f"{path.name} is not a torch checkpoint (zip or pickle)")
-    if s.format == "safetensors" and (len(head) < 9 or head[8:9] != b"{"):
-        raise ValueError(f"{path.name} is not a safetensors file")
-    if s.sha256:
-        got = sha256_hex or file_sha256(path)
-        if not got.startswith(s.sha256.lower()):
-            raise ValueError(f"sha256 of {path.name} is {got[:16]}..., expected {s.sha256[:16]}...")
+    problem = header_problem(path, s.format)
+    if problem is None and s.sha256:
+        problem = _digest_problem(sha256_hex or file_sha256(path), s.sha256)
+    if problem:
+        raise ValueError(f"{path.name}: {problem}")
+
+
+def file_problem(path: str | os.PathLike, fmt: str, sha256: str | None = None) -> str | None:
+    """Why ``path`` is not a usable ``fmt`` ("torch" or "safetensors") checkpoint, or
+    None. Reads the header (``header_problem``) and, when ``sha256`` (a digest or its
+    hex prefix) is given, hashes the file. Memoised per (path, size, mtime)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns, fmt, sha256)
+    if key not in _CHECK_MEMO:
+        problem = header_problem(p, fmt)
+        if problem is None and sha256:
+            problem = _digest_problem(file_sha256(p), sha256)
+        _CHECK_MEMO[key] = problem
+    return _CHECK_MEMO[key]
+
+
+def _digest_problem(got: str, expected: str) -> str | None:
+    if got.startswith(expected.lower()):
+        return None
+    return f"sha256 is {got[:16]}..., expected {expected[:16]}... (the published file)"
+
+
+def header_problem(path: str | os.PathLike, fmt: str) -> str | None:
+    """Why the header of ``path`` does not parse as a ``fmt`` checkpoint, or None.
+    Cheap: torch zip archives are opened (the central directory at the end of the
+    file, so a truncated download fails), safetensors headers are parsed and their
+    tensor offsets compared with the file size. Never reads the tensors."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            head = f.read(32)
+            if fmt == "safetensors":
+                return _safetensors_problem(f, head, size)
+        return _torch_problem(p, head)
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+
+
+def _looks_like_html(head: bytes) -> bool:
+    return head.lstrip()[:1] == b"<"
+
+
+def _torch_problem(p: Path, head: bytes) -> str | None:
+    if not head:
+        return "not a torch checkpoint (empty file)"
+    if _looks_like_html(head):
+        return "not a torch checkpoint (an HTML/XML page, e.g. a download error page)"
+    if head.startswith(b"PK"):  # torch.save's zip format (torch >= 1.6)
+        try:
+            with zipfile.ZipFile(p) as z:
+                names = z.namelist()
+        except Exception as exc:  # BadZipFile, struct/EOF errors on a damaged directory
+            return f"damaged torch checkpoint (zip archive unreadable: {exc}; a truncated download?)"
+        if not any(n.endswith("data.pkl") for n in names):
+            return "not a torch checkpoint (a zip archive without data.pkl)"
+        return None
+    if head[:1] == b"\x80":  # legacy torch.save: pickles, the first one the magic number
+        if TORCH_LEGACY_MAGIC in head:
+            return None
+        return "not a torch checkpoint (a pickle without torch's magic number)"
+    return "not a torch checkpoint (neither a zip archive nor a pickle)"
+
+
+def _safetensors_problem(f, head: bytes, size: int) -> str | None:
+    if size < 8:
+        return f"not a safetensors file ({size} bytes)"
+    n = int.from_bytes(head[:8], "little")  # length of the JSON header that follows
+    if n < 2 or n > SAFETENSORS_MAX_HEADER or 8 + n > size:
+        if _looks_like_html(head):  # only now: a valid length's first byte may be "<" (60)
+            return "not a safetensors file (an HTML/XML page, e.g. a download error page)"
+        return f"not a safetensors file (header length {n} does not fit a {size}-byte file)"
+    f.seek(8)
+    try:
+        header = json.loads(f.read(n))
+        ends = [int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"]
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return "not a safetensors file (its header is not a safetensors JSON table)"
+    data = size - 8 - n
+    if not ends:
+        return "not a usable safetensors file (it holds no tensors)"
+    if max(ends) != data:
+        return f"damaged safetensors file (its header describes {max(ends)} bytes of tensors, the file holds {data})"
+    return None
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -263,20 +383,39 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     return sd
 
 
-def backbone_rows() -> list[dict[str, str]]:
-    """One row per backbone for ``vbench-lite list``: id, status ("available" or
-    "missing"), file, description, and the reason when missing."""
-    rows = []
-    for bid, s in sorted(BACKBONES.items()):
-        reason = availability(bid)
-        rows.append({
-            "id": bid, "status": "available" if reason is None else "missing",
-            "file": s.filename, "description": s.description, "reason": reason or "",
-        })
-    return rows
+def backbone_status(backbone_id: str) -> dict[str, object]:
+    """Where one backbone stands on this machine, for ``vbench-lite list backbones``:
+
+    ``status``: "available" (file present and checked), "corrupt" (present but fails
+    the check), "missing", or "downloadable" (missing, but downloads are on);
+    ``pinned``: the project knows the published sha256 (a prefix of it), so the file
+    is verified byte for byte, else only its header is checked; ``checked``: "sha256"
+    or "header" for a present file; ``problem``: what is wrong with a corrupt file;
+    ``reason``: why it is not available (one line, with what to do)."""
+    s = spec(backbone_id)
+    target = weights_dir() / s.filename
+    row: dict[str, object] = {"id": s.id, "file": s.filename, "path": str(target), "pinned": bool(s.sha256),
+                              "checked": "", "description": s.description, "problem": "", "reason": ""}
+    if target.is_file():
+        problem = file_problem(target, s.format, s.sha256)
+        row["checked"] = "sha256" if s.sha256 else "header"
+        row["status"] = "corrupt" if problem else "available"
+        row["problem"] = problem or ""
+        row["reason"] = _corrupt_message(s, target, problem) if problem else ""
+    elif backbone_id not in _FAILED and download_allowed():
+        row["status"], row["reason"] = "downloadable", f"not downloaded yet; fetched from {s.url} on first use"
+    else:
+        row["status"], row["reason"] = "missing", availability(backbone_id) or ""
+    return row
+
+
+def backbone_rows() -> list[dict[str, object]]:
+    """``backbone_status`` of every known backbone, sorted by id."""
+    return [backbone_status(bid) for bid in sorted(BACKBONES)]
 
 
 def _reset_memo() -> None:
-    """Forget failed downloads and warnings (tests)."""
+    """Forget failed downloads, warnings and file checks (tests)."""
     _FAILED.clear()
     _WARNED.clear()
+    _CHECK_MEMO.clear()

@@ -51,11 +51,26 @@ def _metrics():
 
 
 def _backbones():
+    """Each backbone's file checked (sha256 when pinned, else its header): available,
+    corrupt (why), missing or downloadable. ``available`` mirrors the other sections."""
     try:
-        from vbench_lite.weights import BACKBONES, availability
+        from vbench_lite.weights import backbone_rows
     except ImportError:
         return []
-    return [{"name": b, "available": availability(b) is None, "reason": availability(b)} for b in BACKBONES]
+    rows = []
+    for r in backbone_rows():
+        rows.append({"name": r["id"], "available": r["status"] == "available", **r})
+    return rows
+
+
+def _backbone_line(r: dict) -> str:
+    pin = "pinned sha256" if r["pinned"] else "not pinned"
+    if r["status"] == "available":
+        how = "sha256 verified" if r["checked"] == "sha256" else "header checked"
+        return f"  {r['name']}: available ({how}; {pin})  {r['path']}"
+    if r["status"] == "corrupt":
+        return f"  {r['name']}: corrupt ({pin}): {r['problem']}; delete {r['path']} and get it again"
+    return f"  {r['name']}: {r['status']} ({pin}): {r['reason']}"
 
 
 def cmd_list(args) -> int:
@@ -67,6 +82,10 @@ def cmd_list(args) -> int:
         return 0
     for section, rows in data.items():
         print(f"{section}:")
+        if section == "backbones":
+            for r in rows:
+                print(_backbone_line(r))
+            continue
         for r in rows:
             state = "" if r.get("available", True) else f"  [unavailable: {r.get('reason')}]"
             extra = f"  (backbone {r['backbone']})" if r.get("backbone") else ""

@@ -6,11 +6,34 @@ import json
 import sys
 from pathlib import Path
 
+from vbench_lite.store import SET_CASE_ID
+
 MAX_VIDEO_COLUMNS = 6  # beyond this many videos the table shows per-metric means only
+MAX_EXAMPLES = 3  # case ids kept per (metric, reason) group
+MAX_REASON_CHARS = 160  # terminal only; JSON keeps the whole reason
+
+
+def group_item_skips(rows) -> list[dict]:
+    """Per-item skips (the store's ``item_skips`` rows) grouped by (metric, reason):
+    ``[{metric, reason, count, examples, scope}]``; ``scope`` is "video" or "set" (a
+    set-level metric such as FVD). Errors first, then by metric, so the surprising
+    ones lead."""
+    groups: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        set_level = r["case_id"] == SET_CASE_ID
+        g = groups.setdefault((r["metric"], r["reason"]), {
+            "metric": r["metric"], "reason": r["reason"], "count": 0, "examples": [],
+            "scope": "set" if set_level else "video"})
+        g["count"] += 1
+        if not set_level and len(g["examples"]) < MAX_EXAMPLES:
+            g["examples"].append(r["case_id"] + (f"#{r['seed']}" if r["seed"] else ""))
+    return sorted(groups.values(), key=lambda g: (not g["reason"].startswith("error"), g["metric"], g["reason"]))
 
 
 def collect(store, summary) -> dict:
-    """Per video, per metric: value, units, direction -- plus the run's skips/failures."""
+    """Per video, per metric: value, units, direction -- plus the run's failures,
+    whole-run skips (``skipped_metrics``: metric -> reason) and per-item skips grouped
+    (``item_skips``, see ``group_item_skips``)."""
     items = {(i["case_id"], i["seed"]): i for i in store.items(summary.run_id)}
     rows = {}
     for s in store.scores(summary.run_id):
@@ -27,6 +50,7 @@ def collect(store, summary) -> dict:
     return {"run_id": summary.run_id, "name": summary.name, "store": str(summary.store_path),
             "items": summary.total, "ok": summary.ok, "failed": summary.failed,
             "failure_reasons": summary.failure_reasons, "skipped_metrics": summary.skipped_metrics,
+            "item_skips": group_item_skips(store.item_skips(summary.run_id)),
             "warnings": summary.warnings, "seconds": round(summary.seconds, 2),
             "set_scores": set_scores, "videos": videos}
 
@@ -55,8 +79,10 @@ def _print_run(run: dict, file) -> None:
 
     from vbench_lite.reports.data import direction_word
 
+    no_number = set(run["skipped_metrics"]) | {g["metric"] for g in run["item_skips"]}
+    skipped = f", {len(no_number)} metric{'s' if len(no_number) != 1 else ''} skipped" if no_number else ""
     print(f"\n== {run['name']} (run {run['run_id']}): {run['ok']}/{run['items']} ok, "
-          f"{run['failed']} failed, {run['seconds']:.1f} s", file=file)
+          f"{run['failed']} failed{skipped}, {run['seconds']:.1f} s", file=file)
     units, direction, records = {}, {}, []
     for v in run["videos"]:
         for m, s in v["scores"].items():
@@ -80,7 +106,27 @@ def _print_run(run: dict, file) -> None:
         print(f"{m} (whole set): {s['value']:.4g} {s['units']}", file=file)
     for reason, n in run["failure_reasons"].items():
         print(f"failed x{n}: {reason}", file=file)
-    for m, reason in run["skipped_metrics"].items():
-        print(f"skipped metric {m}: {reason}", file=file)
+    by_reason: dict[str, list[str]] = {}
+    for m, reason in run["skipped_metrics"].items():  # whole run; CLIP's two metrics share one file
+        by_reason.setdefault(reason, []).append(m)
+    for reason, metrics in by_reason.items():
+        print(f"skipped metric{'s' if len(metrics) > 1 else ''} {', '.join(metrics)}: {reason}", file=file)
+    for line in _item_skip_lines(run["item_skips"], run["ok"]):
+        print(line, file=file)
     for w in run["warnings"]:
         print(f"warning: {w}", file=file)
+
+
+def _item_skip_lines(groups: list[dict], n_ok: int) -> list[str]:
+    """One short line per (metric, reason) with its count; metrics that share one
+    reason and count (e.g. physics metrics on videos without ground truth) share a line."""
+    merged: dict[tuple[str, str, int], list[str]] = {}
+    for g in groups:
+        merged.setdefault((g["scope"], g["reason"], g["count"]), []).append(g["metric"])
+    lines = []
+    for (scope, reason, count), metrics in merged.items():
+        if len(reason) > MAX_REASON_CHARS:
+            reason = reason[:MAX_REASON_CHARS - 3] + "..."
+        where = "(whole set)" if scope == "set" else f"on {count}/{n_ok} videos"
+        lines.append(f"skipped {', '.join(metrics)} {where}: {reason}")
+    return lines
