@@ -25,7 +25,8 @@ def probe_parse(video, case, ctx: VideoContext):
     if video.num_frames != truth.num_frames:
         raise VideoError(f"{case.case_id}: video has {video.num_frames} frames but the probe has "
                          f"{truth.num_frames}; generate the case's frame count")
-    return ctx.get("probe_parse", lambda: parse_video(video.frames, truth))
+    # a non-square frame shows the square world letterboxed: read the world's square only
+    return ctx.get("probe_parse", lambda: parse_video(*truth.world_window(video.frames)))
 
 
 class _PhysicsMetric(Metric):

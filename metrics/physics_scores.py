@@ -2,7 +2,8 @@
 
 ``parse`` is a ``vbench_lite.probes.parse.ProbeParse`` read from a generated video;
 ``truth`` the case's ``ProbeTruth``. Every score looks only at frames *after the
-conditioning frames* (index >= ``truth.cond_frames``) and, for balls, only where
+conditioning frames* of the probe protocol (``truth.scored``: t >= 0.4 s, the same
+for every generator, however many frames it was given) and, for balls, only where
 the true ball is fully in view (``truth.ball_visible``): as in Kang et al. 2024
 (arXiv:2411.02385), velocity error is the mean |v - v_true| over frames where the
 true object is in view. A ball that should be seen but is not found is a
@@ -24,8 +25,8 @@ PERMANENCE_SIZE_TOL = 0.25  # relative radius error: "the same size"
 
 
 def _after(truth) -> np.ndarray:
-    """(T,) bool: frames after the conditioning frames."""
-    return np.arange(truth.num_frames) >= truth.cond_frames
+    """(T,) bool: frames after the protocol's conditioning frames."""
+    return truth.scored
 
 
 def _nanmean(x) -> float:
@@ -55,7 +56,7 @@ def position_error(parse, truth) -> tuple[float, np.ndarray]:
 
 def velocity_error(parse, truth) -> tuple[float, np.ndarray]:
     """Mean |v - v_true| (world units/s) from backward differences of positions, over
-    frames t >= cond_frames where the ball is in view at t-1 and t; timeline (T,)."""
+    scored frames where the ball is in view at t-1 and t; timeline (T,)."""
     fps = truth.fps
     v = np.diff(parse.ball_pos, axis=0) * fps  # (T-1, N, 2)
     v_true = np.diff(truth.traj.ball_pos, axis=0) * fps  # (T-1, N, 2) same estimator as the parse
@@ -179,7 +180,7 @@ def monotone_change(parse, truth) -> dict[str, float]:
     moving = (np.abs(d_true) > 1e-9) & step_after[:, None]
     right = (np.sign(d) == np.sign(d_true)) & (np.abs(d) >= 0.5 * np.abs(d_true))
     frac = float(right[moving].mean()) if moving.any() else float("nan")
-    sel = np.arange(truth.num_frames) >= max(truth.cond_frames - 1, 0)
+    sel = np.arange(truth.num_frames) >= max(truth.first_scored - 1, 0)
     t = truth.times[sel]
     if t.size < 2:
         return {"monotone_fraction": frac, "rate_error": float("nan")}

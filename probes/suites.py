@@ -2,8 +2,17 @@
 ``probes-id`` and ``probes-ood`` (8 cases per scenario each).
 
 A case's world is fixed by (scenario, split, index): the index is the world seed,
-so ``parabola-id-003`` is the same physics in every suite and at every
-resolution. Bump ``version`` whenever the world or the ranges change.
+so ``parabola-id-003`` is the same physics in every suite and for every generator.
+The ``RenderSpec`` a generator declares (frame size, count, fps, conditioning
+frames) only sets how that world is observed -- the world, its prompt and the
+frames from which it is scored (t >= 0.4 s) follow the protocol of
+``vbench_lite.probes.world``. ``protocol_spec()`` is that protocol as a RenderSpec.
+Bump ``version`` whenever the world or the ranges change.
+
+Versions: 2 -- worlds no longer depend on the declared spec (in 1 the conditioning
+frames moved occlusion's occluder, the clip length changed occlusion, candle and
+transfer, and a non-square frame changed every scenario's world height); scoring
+starts at 0.4 s for every generator; non-square frames are letterboxed.
 """
 
 from __future__ import annotations
@@ -11,9 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vbench_lite.case import Case, RenderSpec
-from vbench_lite.probes.world import SCENARIOS, make_truth
+from vbench_lite.probes.world import (
+    PROBE_COND_FRAMES, PROBE_FPS, PROBE_FRAMES, PROBE_SIZE, SCENARIOS, make_truth,
+)
 
-SUITE_VERSION = "1"
+SUITE_VERSION = "2"
+
+
+def protocol_spec() -> RenderSpec:
+    """The probe protocol as a RenderSpec: 64x64, 32 frames at 10 fps, 4 conditioning frames."""
+    return RenderSpec(height=PROBE_SIZE, width=PROBE_SIZE, num_frames=PROBE_FRAMES, fps=PROBE_FPS,
+                      cond_frames=PROBE_COND_FRAMES)
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,7 @@ class ProbeSuite:
     scenarios: tuple[str, ...] = SCENARIOS
 
     def cases(self, spec: RenderSpec) -> list[Case]:
+        """The suite's cases observed as ``spec`` says (the worlds do not depend on it)."""
         out = []
         for scenario in self.scenarios:
             for split in self.splits:

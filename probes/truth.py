@@ -1,36 +1,73 @@
-"""``ProbeTruth``: the exact ground truth of one probe case.
+"""``ProbeTruth``: the exact ground truth of one probe case, and the probe protocol.
 
-It holds the scene, the sampled parameters and the clip geometry (frame size,
-count, fps, conditioning frames); the per-frame state is computed on demand and
-cached, frames are rendered on demand (never cached: a suite at 512x512 would not
-fit in memory).
+**The protocol** (the ``PROBE_*`` constants below, defined here once; import them
+from ``vbench_lite.probes.world``) is the canonical geometry of the physics probes,
+as in the PhyWorld setup of Kang et al. 2024 (arXiv:2411.02385): a square world
+10 units across, 32 frames at 10 fps, the first 4 of them given as conditioning.
+Every world is sampled for the protocol, so a case's world (objects, occluders,
+parameters, prompt, trajectory) and the time from which it is scored depend only
+on (suite, case id, seed) -- never on what a generator declares.
+
+**An observation** of that world is what a ``ProbeTruth`` adds: the frame size,
+frame count and fps a generator makes, and how many leading frames it is given
+(``cond_frames``, the frames of ``render_cond``). These decide frame times and the
+pixel scale only. A non-square frame shows the whole square world centred at
+``min(height, width)`` pixels across, letter- or pillar-boxed with black bars
+(``BAR_COLOR``): cropping would cut off floors, candles and tanks the scenarios
+need, stretching would turn discs into ellipses. Scores read the world's square
+window (``world_window``), so the bars never enter a score.
+
+The per-frame state is computed on demand and cached; frames are rendered on
+demand (never cached: a suite at 512x512 would not fit in memory).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from vbench_lite.probes.render import pixels_per_unit, render
-from vbench_lite.probes.scene import Scene, Trajectory
+from vbench_lite.errors import VideoError
+from vbench_lite.probes.render import render
+from vbench_lite.probes.scene import WORLD_WIDTH, Scene, Trajectory
+
+# ---- the probe protocol (Kang et al. 2024); everything else reads these ----
+PROBE_FRAMES = 32  # frames per clip
+PROBE_FPS = 10.0  # frames per second (0.1 s a frame)
+PROBE_COND_FRAMES = 4  # leading frames the protocol gives a generator
+PROBE_SIZE = 64  # default frame height and width, px (6.4 px per world unit); not part of the world
+WORLD_HEIGHT = WORLD_WIDTH  # the world is square: 10 x 10 units
+PROBE_DURATION = (PROBE_FRAMES - 1) / PROBE_FPS  # 3.1 s: time of the last frame
+PROBE_COND_TIME = (PROBE_COND_FRAMES - 1) / PROBE_FPS  # 0.3 s: time of the last conditioning frame
+# 0.4 s: the protocol's first generated frame. Scores look at frames from here on, at
+# any fps and whatever number of frames the generator was given.
+SCORE_FROM_S = PROBE_COND_FRAMES / PROBE_FPS
+_TIME_EPS = 1e-9  # s: frame times are k / fps, compared with float rounding in mind
+
+BAR_COLOR = (0, 0, 0)  # letter-/pillar-box bars of a non-square frame, RGB 0-255
 
 
 @dataclass(eq=False)
 class ProbeTruth:
+    """One case: the world (``scene``, ``params``, ``prompt``, sampled for the protocol) and
+    one observation of it (``height`` x ``width`` px, ``num_frames`` at ``fps``, the first
+    ``cond_frames`` given to the generator). ``scene`` is always the square protocol world."""
+
     scenario: str
     split: str
     seed: int
     scene: Scene
     params: dict[str, Any]
     prompt: str
-    height: int = 64
-    width: int = 64
-    num_frames: int = 32
-    fps: float = 10.0
-    cond_frames: int = 4
+    height: int = PROBE_SIZE
+    width: int = PROBE_SIZE
+    num_frames: int = PROBE_FRAMES
+    fps: float = PROBE_FPS
+    # leading frames the generator is given (``render_cond``); changes neither the world nor the scored frames
+    cond_frames: int = PROBE_COND_FRAMES
     perturbation: tuple[str, float] = ("none", 0.0)
     _traj: Trajectory | None = field(default=None, repr=False)
 
@@ -46,16 +83,57 @@ class ProbeTruth:
         return self._traj
 
     @property
+    def scored(self) -> np.ndarray:
+        """(T,) bool: the frames scores look at, those at or after ``SCORE_FROM_S`` (0.4 s,
+        the protocol's first frame after its conditioning frames)."""
+        return self.times >= SCORE_FROM_S - _TIME_EPS
+
+    @property
+    def first_scored(self) -> int:
+        """Index of the first scored frame (``num_frames`` when the clip ends before it)."""
+        scored = self.scored
+        return int(np.argmax(scored)) if scored.any() else self.num_frames
+
+    # ---- the observation: where the square world sits in the frame ----
+    @property
+    def side(self) -> int:
+        """Pixels across the (square) world: ``min(height, width)``."""
+        return min(self.height, self.width)
+
+    @property
+    def window(self) -> tuple[slice, slice]:
+        """(rows, cols) of the world's square in the frame, centred (the rest is bars)."""
+        top, left = (self.height - self.side) // 2, (self.width - self.side) // 2
+        return slice(top, top + self.side), slice(left, left + self.side)
+
+    @property
     def scale(self) -> float:
         """Pixels per world unit."""
-        return pixels_per_unit(self.scene, self.width)
+        return self.side / self.scene.width_w
 
     def render(self, frames: slice | None = None) -> np.ndarray:
         """The clip as uint8 (T, H, W, 3) RGB (or the frames in ``frames``)."""
         tr = self.traj
         if frames is not None:
             tr = Trajectory(*(getattr(tr, f)[frames] for f in Trajectory.__dataclass_fields__))
-        return render(self.scene, tr, self.height, self.width)
+        square = render(self.scene, tr, self.side, self.side)  # (T, side, side, 3)
+        if self.height == self.width:
+            return square
+        out = np.empty((square.shape[0], self.height, self.width, 3), np.uint8)
+        out[:] = np.asarray(BAR_COLOR, np.uint8)
+        out[(slice(None), *self.window)] = square
+        return out
+
+    def world_window(self, frames: np.ndarray) -> tuple[np.ndarray, "ProbeTruth"]:
+        """The world's square of a video of this case, and this truth observed at that
+        square: what the parser reads (bars never enter a score). ``frames`` (T, H, W, 3)."""
+        if frames.ndim != 4 or frames.shape[1:3] != (self.height, self.width):
+            raise VideoError(f"video frames have shape {frames.shape} but the probe was rendered at "
+                             f"{self.height}x{self.width}; generate at the case's resolution")
+        if self.height == self.width:
+            return frames, self
+        square = dataclasses.replace(self, height=self.side, width=self.side, _traj=self.traj)
+        return frames[(slice(None), *self.window)], square
 
     def render_cond(self) -> np.ndarray | None:
         """The first ``cond_frames`` frames, or None when there are none."""

@@ -11,6 +11,7 @@ from vbench_lite.errors import UserError
 from vbench_lite.generators import create_generator
 from vbench_lite.generators.base import Generator
 from vbench_lite.probes.perturb import PERTURBATIONS, perturb
+from vbench_lite.probes.suites import SUITE_VERSION, protocol_spec
 from vbench_lite.probes.truth import ProbeTruth
 from vbench_lite.probes.world import SCENARIOS, make_truth
 
@@ -36,10 +37,17 @@ def test_probe_suites_follow_the_render_spec():
         c = cases[5]
         assert (c.height, c.width, c.num_frames, c.fps) == (32, 48, 20, 8.0) and c.cond_frames is None
         assert c.truth.render().shape == (20, 32, 48, 3)
-    # the same case id is the same physics at any resolution
+        assert c.truth.cond_frames == 0  # what the generator is given is recorded ...
+    # ... but the same case id is the same physics whatever the spec (tests/test_probes_same_world.py)
     a = resolve_suite("probes-id").cases(RenderSpec(64, 64))[9]
-    b = resolve_suite("probes-id").cases(RenderSpec(128, 128))[9]
-    assert a.case_id == b.case_id and a.params == b.params
+    b = resolve_suite("probes-id").cases(spec)[9]
+    assert a.case_id == b.case_id and a.params == b.params and a.prompt == b.prompt
+    assert np.array_equal(a.truth.scene.ball_pos, b.truth.scene.ball_pos)
+
+
+def test_probe_suites_carry_the_suite_version_and_the_protocol_spec():
+    assert {resolve_suite(n).version for n in ("default", "probes-id", "probes-ood")} == {SUITE_VERSION}
+    assert protocol_spec() == RenderSpec(64, 64, 32, 10.0, 4)  # Kang et al. 2024: 32 frames at 10 fps, 4 given
 
 
 def test_simulator_generator_returns_the_truth_and_perturbs_on_request():

@@ -122,6 +122,22 @@ def test_render_speed_meets_the_streaming_target():
     assert fps > 250, f"{fps:.0f} frames/s at 64x64"  # ~1500 measured; loose for a shared 2-core box
 
 
+def test_the_world_ignores_how_it_is_observed():
+    base = make_truth("occlusion", "ood", 2)
+    for kwargs in ({"height": 32, "width": 96}, {"num_frames": 49, "fps": 8.0}, {"cond_frames": 0},
+                   {"cond_frames": 1, "fps": 24.0, "num_frames": 80}):
+        tr = make_truth("occlusion", "ood", 2, **kwargs)
+        assert tr.params == base.params and tr.prompt == base.prompt
+        assert np.array_equal(tr.scene.rects, base.scene.rects)
+        assert np.array_equal(tr.scene.ball_vel, base.scene.ball_vel)
+        assert (tr.scene.width_w, tr.scene.height_w) == (10.0, 10.0)  # the square protocol world
+
+
+def test_negative_conditioning_frames_are_one_clear_error():
+    with pytest.raises(UserError, match="conditioning frames must be >= 0"):
+        make_truth("parabola", "id", 0, cond_frames=-1)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"scenario": "rocket"}, "unknown probe scenario"),
     ({"split": "test"}, "unknown split"),
