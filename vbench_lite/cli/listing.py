@@ -22,7 +22,9 @@ def _generators():
     for name in GENERATORS.names():
         try:
             cls = GENERATORS.get(name)
-            out.append({"name": name, "available": True, "settings": dict(cls.settings)})
+            reason = cls.unavailable_reason() if hasattr(cls, "unavailable_reason") else None
+            row = {"name": name, "available": reason is None, "settings": dict(cls.settings)}
+            out.append(row if reason is None else {**row, "reason": reason})
         except Exception as exc:  # an optional backend that does not import here
             out.append({"name": name, "available": False, "reason": str(exc).splitlines()[0][:120]})
     return out
