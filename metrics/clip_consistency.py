@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from vbench_lite import weights
+from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, Output, Score, VideoContext
 
 CLIPSCORE_W = 2.5  # Hessel et al. 2021 rescaling weight
@@ -51,7 +52,7 @@ class ClipConsistency(Metric):
     weights manager), a local checkpoint path, or an open_clip tag."""
 
     name = "clip_consistency"
-    version = "1"
+    version = "2"  # 2: preprocessing equals open_clip's PIL transform (resize size, crop offset, kernel)
     group = "temporal"
     needs = frozenset({NEEDS_BACKBONE})
     backbone = "clip-vit-b-32"
@@ -100,6 +101,17 @@ class ClipConsistency(Metric):
                 self._path = str(weights.resolve(self.backbone, self.pretrained))
             self.device = self.device or default_device()
         return self._path
+
+    def identity(self) -> dict:
+        """Version, open_clip architecture and the full sha256 of the weights file (None
+        when it cannot be resolved; the metric is then skipped). The digest is
+        memoised per (path, size, mtime), so a large checkpoint is hashed once per process."""
+        ident = {**super().identity(), "model": self.model_name, "weights_sha256": None}
+        try:
+            ident["weights_sha256"] = weights.file_sha256(self.weights_file())
+        except (UserError, OSError):
+            pass
+        return ident
 
     def embeddings(self, video, ctx: VideoContext) -> np.ndarray:
         """(T, D) unit-norm image embeddings, memoised in ``ctx`` (shared with

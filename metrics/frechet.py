@@ -23,6 +23,11 @@ import numpy as np
 
 from vbench_lite.errors import UserError
 
+# How this module computes the distance, named in protocol strings (FVD): symmetric
+# eigendecompositions (not ``sqrtm``), float64, unbiased covariance (divides by N - 1).
+# Another square root or covariance gives another number; change this with the code.
+PROTOCOL = "eigh,float64,cov/(n-1)"
+
 
 def _psd_sqrt(sigma: np.ndarray) -> np.ndarray:
     """Symmetric PSD square root of a symmetric matrix (negative eigenvalues -> 0)."""

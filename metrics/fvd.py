@@ -1,24 +1,45 @@
 """Fréchet Video Distance (Unterthiner et al. 2018) with a PyTorch I3D.
 
-Protocol (named in ``FVD.protocol`` and stored with every value, so numbers computed
-differently never mix): the first ``num_frames`` frames (default 16, as FVD-16) of
-each clip, squash-resized to 224x224 (bilinear), scaled to [-1, 1], through the
-Kinetics-400 I3D (``i3d-k400``); features are the 400 class logits averaged over time,
-in float64; the distance is ``metrics.frechet`` between the generated and reference
-sets. The weights file's sha256 prefix ends the protocol string.
+Protocol. Everything that changes the number is named in ``FVD.protocol``, which the
+runner stores with the run and which is part of the metric's ``identity()`` (so it is
+part of the run id: numbers computed differently never mix)::
 
-Reference set: by default the simulator's ground truth of the same cases
-(``case.truth.render()``), so probe suites need no data; for prompt suites pass
-``FVD(reference_dir="path/to/real_videos")`` -- a folder of video files, ``.npy`` /
-``.npz`` arrays or frame folders, read with ``vbench_lite.io.read_video``.
+    i3d-k400@1a2b3c4d/clip=first16,stride1/resize=squash224,bilinear,antialias/
+    range=[-1,1]/feature=logits400,tmean,fp32/ref=truth/frechet=eigh,float64,cov/(n-1)
 
-FVD is biased for small sets: with fewer clips than feature dimensions (400) the
-covariance is rank-deficient and a warning is raised. Lower is better; units are
-squared logits.
+(one line in the store). Reading it left to right:
+
+- ``i3d-k400@1a2b3c4d``: the Kinetics-400 I3D and the first 8 hex digits of the
+  weights file's sha256;
+- ``clip=first16,stride1``: one clip per video, frames 0, 1, ..., 15 (with
+  ``frame_stride=2``: 0, 2, ..., 30); a video shorter than that is left out;
+- ``resize=squash224,...``: every frame squashed to 224x224 (aspect not kept, no crop),
+  bilinear, antialiased on axes that shrink (``metrics.i3d.preprocess``);
+- ``range=[-1,1]``: pixel values scaled to [-1, 1];
+- ``feature=logits400,tmean,fp32``: the 400 class logits averaged over time, computed
+  in full float32 (TF32 off on GPUs), stored as float64;
+- ``ref=truth``: the reference set is the simulator's ground truth of the same cases
+  (``case.truth.render()``), so probe suites need no data; ``ref=dir:<sha256[:12]>``:
+  a folder of real videos (``FVD(reference_dir=...)``: video files, ``.npy`` /
+  ``.npz`` arrays or frame folders, read with ``vbench_lite.io.read_video``),
+  fingerprinted by content (renaming files keeps it, changing any byte does not);
+  the reference clips are sampled and resized like the generated ones;
+- ``frechet=...``: ``metrics.frechet`` (symmetric eigendecompositions, float64,
+  unbiased covariance).
+
+Sample sizes. n is not known when the protocol is fixed (videos that fail or are too
+short drop out) but it moves FVD, which is biased for small sets. So ``compute_set``
+returns it next to the value: ``fvd_n_generated`` and ``fvd_n_reference`` (clips),
+stored as rows of the same set-level result. The full description of one stored
+value is the protocol plus ``n=<generated>,<reference>``. With fewer clips than
+feature dimensions (400) the covariance is rank-deficient and a warning is raised.
+
+Lower is better; units are squared logits.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Iterable
 
@@ -26,8 +47,9 @@ import numpy as np
 
 from vbench_lite import weights
 from vbench_lite.errors import UserError
+from vbench_lite.metrics import frechet
 from vbench_lite.metrics.base import (
-    LOWER, NEEDS_BACKBONE, NEEDS_REFERENCE, MetricSkipped, Output, Score, SetMetric, VideoContext,
+    LOWER, NEEDS_BACKBONE, NEEDS_REFERENCE, UNDIRECTED, MetricSkipped, Output, Score, SetMetric, VideoContext,
 )
 from vbench_lite.metrics.frechet import FrechetStats, stats_distance
 
@@ -38,57 +60,143 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _positive_int(name: str, value) -> int:
+    """Constructor options arrive as strings from the CLI (``--metric-set fvd.num_frames=16``)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise UserError(f"FVD {name} must be an integer, got {value!r}") from None
+    if number < 1:
+        raise UserError(f"FVD {name} must be >= 1, got {number}")
+    return number
+
+
+def reference_paths(folder: Path) -> list[Path]:
+    """The videos of a reference folder, in name order (hidden entries skipped)."""
+    from vbench_lite.io import is_video_path
+
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and is_video_path(p))
+
+
+def content_fingerprint(paths: Iterable[Path]) -> str:
+    """Hex sha256 of a set of videos' content: the sorted per-video digests, where a
+    file's digest is its sha256 and a frame folder's is the sha256 of its files' names
+    and digests in name order (frame order matters there). File names and the order
+    of the set do not count -- the Fréchet distance does not see them either. File
+    digests are memoised per (path, size, mtime) by ``weights.file_sha256``, so a
+    folder is read once per process."""
+    digests = []
+    for p in paths:
+        if p.is_dir():
+            h = hashlib.sha256()
+            for f in sorted(f for f in p.iterdir() if f.is_file()):
+                h.update(f"{f.name}:{weights.file_sha256(f)}\n".encode())
+            digests.append(h.hexdigest())
+        else:
+            digests.append(weights.file_sha256(p))
+    return hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()
+
+
 class FVD(SetMetric):
     """Set-level FVD; see the module docstring for the protocol.
 
     ``reference_dir``: folder of real videos used as the reference set instead of
     simulator truth. ``weights_path``: an explicit I3D checkpoint (else the weights
-    manager finds ``i3d_pretrained_400.pt``). ``num_frames`` >= 9 (I3D's minimum).
+    manager finds ``i3d_pretrained_400.pt``). ``num_frames`` >= 9 (I3D's minimum)
+    frames per clip, taken every ``frame_stride`` frames from the first.
     ``frame_size`` is 224 in the protocol; tests pass a smaller multiple of 32.
     """
 
     name = "fvd"
-    version = "1"
+    version = "2"  # 2: antialias on every shrinking axis, fp32 convolutions on GPU, n outputs
     group = "temporal"
     needs = frozenset({NEEDS_REFERENCE, NEEDS_BACKBONE})
     backbone = "i3d-k400"
-    outputs = (Output("fvd", "squared I3D logits", LOWER, "Fréchet Video Distance to the reference set"),)
+    outputs = (
+        Output("fvd", "squared I3D logits", LOWER, "Fréchet Video Distance to the reference set"),
+        Output("fvd_n_generated", "clips", UNDIRECTED, "generated clips in the FVD value"),
+        Output("fvd_n_reference", "clips", UNDIRECTED, "reference clips in the FVD value"),
+    )
     default = True
 
     def __init__(self, reference_dir: str | Path | None = None, weights_path: str | Path | None = None,
-                 num_frames: int = 16, device: str | None = None, frame_size: int = 224):
+                 num_frames: int = 16, device: str | None = None, frame_size: int = 224, frame_stride: int = 1):
         from vbench_lite.metrics.i3d import MIN_FRAMES
 
+        num_frames = _positive_int("num_frames", num_frames)
         if num_frames < MIN_FRAMES:
             raise UserError(f"FVD num_frames must be >= {MIN_FRAMES} (I3D downsamples time 8x), got {num_frames}")
         self.reference_dir = Path(reference_dir).expanduser() if reference_dir else None
         if self.reference_dir is not None and not self.reference_dir.is_dir():
             raise UserError(f"FVD reference_dir {self.reference_dir} is not a folder of videos")
         self.weights_path = weights_path
-        self.num_frames = int(num_frames)
-        self.frame_size = int(frame_size)  # 224 is the protocol; smaller only for tests
+        self.num_frames = num_frames
+        self.frame_stride = _positive_int("frame_stride", frame_stride)
+        self.frame_size = _positive_int("frame_size", frame_size)  # 224 is the protocol; smaller only for tests
         self.device = device
         self._model = None
-        self._sha = None
+        self._sha: str | None = None
+        self._reference_id: str | None = None
+
+    @property
+    def clip_length(self) -> int:
+        """Frames a video needs for one clip: (num_frames - 1) * frame_stride + 1."""
+        return (self.num_frames - 1) * self.frame_stride + 1
 
     def unavailable_reason(self) -> str | None:
         return weights.availability(self.backbone, self.weights_path)
 
     @property
     def protocol(self) -> str:
-        """e.g. ``i3d-k400/f16/224-squash-bilinear/[-1,1]/logits400-tmean/1a2b3c4d``."""
-        self._load()
-        return (f"{self.backbone}/f{self.num_frames}/{self.frame_size}-squash-bilinear/[-1,1]/"
-                f"logits{self._model.num_classes}-tmean/{self._sha[:8]}")
+        """Everything that changes the value but n (see the module docstring), e.g.
+        ``i3d-k400@1a2b3c4d/clip=first16,stride1/resize=squash224,bilinear,antialias/
+        range=[-1,1]/feature=logits400,tmean,fp32/ref=truth/frechet=eigh,float64,cov/(n-1)``.
+        Loads the weights (and fingerprints a reference folder) on first use."""
+        from vbench_lite.metrics.i3d import RESIZE
+
+        model = self._load()
+        return "/".join([
+            f"{self.backbone}@{self._sha[:8]}",
+            f"clip=first{self.num_frames},stride{self.frame_stride}",
+            f"resize=squash{self.frame_size},{RESIZE}",
+            "range=[-1,1]",
+            f"feature=logits{model.num_classes},tmean,fp32",
+            f"ref={self.reference_id()}",
+            f"frechet={frechet.PROTOCOL}",
+        ])
+
+    def reference_id(self) -> str:
+        """``truth``, or ``dir:`` and the first 12 hex digits of the reference
+        folder's content fingerprint (computed once per metric object)."""
+        if self.reference_dir is None:
+            return "truth"
+        if self._reference_id is None:
+            self._reference_id = "dir:" + content_fingerprint(reference_paths(self.reference_dir))[:12]
+        return self._reference_id
+
+    def identity(self) -> dict:
+        """The version, the protocol and the I3D file's full sha256: what makes two
+        FVD values comparable (n aside, which is stored with each value). Protocol and
+        digest are None when the weights cannot be read; the metric then skips with
+        the reason when it runs."""
+        ident = {**super().identity(), "protocol": None, "backbone_sha256": None}
+        try:
+            ident["protocol"] = self.protocol
+            ident["backbone_sha256"] = self._sha
+        except UserError:
+            pass
+        return ident
 
     def describe(self) -> dict:
         """Adds the protocol, which the runner stores with the run's provenance (None
-        when the weights are missing or unreadable; the metric is then skipped)."""
+        when the weights are missing or unreadable; the metric is then skipped), and
+        the reference folder's path (its content is in the protocol)."""
         info = super().describe()
         try:
             info["protocol"] = self.protocol if self.unavailable_reason() is None else None
         except UserError:
             info["protocol"] = None
+        info["reference_dir"] = str(self.reference_dir) if self.reference_dir is not None else None
         return info
 
     def _load(self):
@@ -102,26 +210,28 @@ class FVD(SetMetric):
                 raise UserError(str(exc)) from None
             self.device = self.device or _default_device()
             self._model = model.to(self.device)
-            self._sha = weights.file_sha256(path)
+            self._sha = weights.file_sha256(path)  # memoised per (path, size, mtime)
         return self._model
 
     def clip_features(self, frames: np.ndarray) -> np.ndarray:
-        """uint8 (T, H, W, 3) with T >= num_frames -> float64 (num_classes,) logits."""
+        """uint8 (T, H, W, 3) with T >= clip_length -> float64 (num_classes,) logits
+        of the clip ``frames[0 : clip_length : frame_stride]``."""
         import torch
 
-        from vbench_lite.metrics.i3d import preprocess
+        from vbench_lite.metrics.i3d import full_fp32, preprocess
 
         model = self._load()
-        clip = torch.from_numpy(np.ascontiguousarray(frames[: self.num_frames]))[None]  # (1, T, H, W, 3)
-        with torch.inference_mode():
-            x = preprocess(clip.to(self.device), self.frame_size)  # (1, 3, T, 224, 224) in [-1, 1]
+        clip = np.ascontiguousarray(frames[: self.clip_length: self.frame_stride])  # (num_frames, H, W, 3)
+        x = torch.from_numpy(clip)[None]  # (1, T, H, W, 3)
+        with torch.inference_mode(), full_fp32():
+            x = preprocess(x.to(self.device), self.frame_size)  # (1, 3, T, 224, 224) in [-1, 1]
             logits = model(x.float())  # (1, num_classes)
         return logits[0].double().cpu().numpy()
 
     def features(self, video, case, ctx: VideoContext) -> np.ndarray:
-        if video.num_frames < self.num_frames:
-            raise MetricSkipped(f"FVD ({self.num_frames} frames) needs at least {self.num_frames} frames, "
-                                f"video has {video.num_frames}")
+        if video.num_frames < self.clip_length:
+            raise MetricSkipped(f"FVD ({self.num_frames} frames, stride {self.frame_stride}) needs at least "
+                                f"{self.clip_length} frames, video has {video.num_frames}")
         return self.clip_features(video.frames)
 
     def reference_features(self, cases: Iterable) -> np.ndarray | None:
@@ -132,15 +242,15 @@ class FVD(SetMetric):
             clips = self._reference_folder_clips()
         else:
             clips = (c.truth.render() for c in cases if getattr(c, "truth", None) is not None)
-        rows = [self.clip_features(np.asarray(f)) for f in clips if len(f) >= self.num_frames]
+        rows = [self.clip_features(np.asarray(f)) for f in clips if len(f) >= self.clip_length]
         if not rows:
             return None
         return np.stack(rows)  # (N, num_classes)
 
     def _reference_folder_clips(self):
-        from vbench_lite.io import is_video_path, read_video
+        from vbench_lite.io import read_video
 
-        paths = sorted(p for p in self.reference_dir.iterdir() if is_video_path(p))
+        paths = reference_paths(self.reference_dir)
         if not paths:
             raise UserError(f"FVD reference_dir {self.reference_dir} contains no readable videos")
         for p in paths:
@@ -153,4 +263,4 @@ class FVD(SetMetric):
             raise MetricSkipped(f"FVD needs at least 2 clips per set, got {len(features)} and {len(reference)}")
         value = stats_distance(FrechetStats.from_features(features), FrechetStats.from_features(reference),
                                what="clips")
-        return {"fvd": Score(value)}
+        return {"fvd": Score(value), "fvd_n_generated": float(len(features)), "fvd_n_reference": float(len(reference))}

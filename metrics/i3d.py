@@ -15,12 +15,14 @@ the class logits averaged over the remaining time steps, as in VideoGPT's FVD co
 
 Input: float (B, 3, T, 224, 224) in [-1, 1], T >= 9 (the time axis is downsampled 8x
 and the final pool needs 2 steps). Other sizes (multiples of 32) run too -- the final
-pool covers the whole remaining plane -- but only 224 is the FVD protocol. ``width_div`` shrinks every channel count (tests use
-small random models); the loader infers it from the checkpoint.
+pool covers the whole remaining plane -- but only 224 is the FVD protocol.
+``width_div`` shrinks every channel count (tests use small random models); the loader
+infers it from the checkpoint.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -156,17 +158,48 @@ def build_from_state_dict(sd: dict[str, torch.Tensor], source: str | Path = "che
     return model.eval()
 
 
+# How ``preprocess`` resizes, named in the FVD protocol string; change it with the code.
+RESIZE = "bilinear,antialias"
+
+
 def preprocess(frames: torch.Tensor, size: int = INPUT_SIZE) -> torch.Tensor:
     """uint8 (B, T, H, W, 3) -> float (B, 3, T, size, size) in [-1, 1].
 
     Squash resize (aspect ratio not kept, no crop) with bilinear interpolation,
-    antialiased when shrinking so fine detail does not alias."""
+    antialiased: on an axis that shrinks, the filter support widens with the shrink
+    factor (PIL-style), so fine detail does not alias; on an axis that grows this is
+    plain bilinear. Antialiasing is decided per axis, as in PIL's ``resize``: a
+    300x200 frame is low-pass filtered along its 300 side only."""
     b, t, h, w, _ = frames.shape
     x = frames.permute(0, 1, 4, 2, 3).reshape(b * t, 3, h, w).float() / 255.0  # (B*T, 3, H, W)
     if (h, w) != (size, size):
-        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=min(h, w) > size)
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     x = x.clamp(0.0, 1.0) * 2.0 - 1.0  # (B*T, 3, size, size) in [-1, 1]
     return x.reshape(b, t, 3, size, size).permute(0, 2, 1, 3, 4).contiguous()  # (B, 3, T, size, size)
+
+
+@contextlib.contextmanager
+def full_fp32():
+    """Run convolutions in full float32 on CUDA. PyTorch lets cuDNN use TF32 for
+    float32 convolutions by default, and on Ampere and later GPUs it does: a 10-bit
+    mantissa (about 3 significant digits), so the logits, and FVD, would depend on
+    the GPU. The protocol says fp32, so it is fp32 everywhere; the previous setting is
+    restored afterwards."""
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):  # torch >= 2.9 API; never mix it with allow_tf32
+        before = conv.fp32_precision
+        conv.fp32_precision = "ieee"
+        try:
+            yield
+        finally:
+            conv.fp32_precision = before
+    else:
+        before = torch.backends.cudnn.allow_tf32
+        torch.backends.cudnn.allow_tf32 = False
+        try:
+            yield
+        finally:
+            torch.backends.cudnn.allow_tf32 = before
 
 
 def output_frames(t: int) -> int:

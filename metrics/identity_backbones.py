@@ -20,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from vbench_lite import weights
+from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import LOWER, UNDIRECTED, NEEDS_BACKBONE, Metric, Output, Score, VideoContext
 from vbench_lite.metrics.clip_consistency import DEFAULT_MODEL, ClipConsistency, default_device
 from vbench_lite.metrics.identity import drift_curve, drift_summary
@@ -58,7 +59,7 @@ class IdentityDriftDino(_BackboneDrift):
     checkpoint (else ``dino_deitsmall16_pretrain.pth`` via the weights manager)."""
 
     name = "identity_drift_dino"
-    version = "1"
+    version = "2"  # 2: PIL-exact resize (torchvision size rule, crop rounding, bicubic a=-0.5)
     backbone = "dino-vits16"
     tag = "dino"
     outputs = _outputs("dino", "DINO")
@@ -69,6 +70,16 @@ class IdentityDriftDino(_BackboneDrift):
 
     def unavailable_reason(self) -> str | None:
         return weights.availability(self.backbone, self.weights_path)
+
+    def identity(self) -> dict:
+        """Version and the full sha256 of the DINO weights file (None when it cannot
+        be resolved); hashed once per process (``weights.file_sha256`` memo)."""
+        ident = {**super().identity(), "weights_sha256": None}
+        try:
+            ident["weights_sha256"] = weights.file_sha256(weights.resolve(self.backbone, self.weights_path))
+        except (UserError, OSError):
+            pass
+        return ident
 
     def embed(self, video, ctx: VideoContext) -> np.ndarray:
         from vbench_lite.metrics.image_features import dino_embeddings
@@ -83,7 +94,7 @@ class IdentityDriftClip(_BackboneDrift):
     ``clip_consistency`` through the ``VideoContext`` when both use one checkpoint."""
 
     name = "identity_drift_clip"
-    version = "1"
+    version = "2"  # 2: preprocessing equals open_clip's PIL transform
     backbone = "clip-vit-b-32"
     tag = "clip"
     outputs = _outputs("clip", "CLIP")
@@ -93,6 +104,11 @@ class IdentityDriftClip(_BackboneDrift):
 
     def unavailable_reason(self) -> str | None:
         return self._clip.unavailable_reason()
+
+    def identity(self) -> dict:
+        """Version, open_clip architecture and weights sha256, as ``clip_consistency``."""
+        clip = self._clip.identity()
+        return {**super().identity(), "model": clip["model"], "weights_sha256": clip["weights_sha256"]}
 
     def embed(self, video, ctx: VideoContext) -> np.ndarray:
         return self._clip.embeddings(video, ctx)

@@ -4,18 +4,29 @@ Both return L2-normalised float64 ``(T, D)`` arrays for uint8 ``(T, H, W, 3)`` f
 so a cosine similarity is a dot product. Weights come only from local files resolved
 by ``vbench_lite.weights`` (never a hub name that would download).
 
-CLIP preprocessing follows open_clip's eval transform (``open_clip/transform.py``):
-resize the shortest side to the model's image size (bicubic), centre crop, normalise
-with the model's mean/std -- done here on batched tensors instead of per-PIL-image.
-DINO follows the facebookresearch/dino eval recipe with a 224 centre crop and
-ImageNet mean/std; the feature is the final-norm CLS token (``dino/utils.py``-style
-``get_intermediate_layers`` is not needed for a global descriptor).
+Preprocessing reproduces, on batched tensors, the PIL pipelines the backbones were
+evaluated with (``resize_center_crop``); tests hold our CLIP embeddings to cosine
+>= 0.9999 against open_clip's own ``preprocess`` on non-square photographs.
+
+- CLIP: open_clip's eval transform (``open_clip/transform.py`` ``image_transform``,
+  ``resize_mode="shortest"``): torchvision ``Resize(size, BICUBIC)`` on a PIL image,
+  ``CenterCrop(size)``, ``ToTensor``, ``Normalize(model mean/std)``. Interpolation and
+  resize mode are read from the model's preprocess config, so ``"squash"`` models
+  (``Resize((size, size))``) match too.
+- DINO: the facebookresearch/dino eval transform (``eval_knn.py``, ``eval_linear.py``)
+  is ``Resize(256, interpolation=3)`` (PIL bicubic) + ``CenterCrop(224)`` + ImageNet
+  mean/std. We keep its resize rule, kernel and crop rounding but resize the shortest
+  side to 224, not 256: the recipe's 256 trims 12.5 % of the short side for ImageNet
+  classification, while identity drift should see a subject near the frame edge.
+  The feature is the final-norm CLS token (``get_intermediate_layers`` is not needed
+  for a global descriptor).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,48 +41,119 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 FRAME_BATCH = 16  # frames per forward pass: bounds memory for long clips
 
 
-def resize_center_crop(frames: np.ndarray, size: int, mean, std, device="cpu") -> torch.Tensor:
-    """uint8 (T, H, W, 3) -> float (T, 3, size, size): shortest side to ``size``
-    (bicubic, antialiased when shrinking), centre crop, (x - mean) / std."""
-    x = torch.from_numpy(np.ascontiguousarray(frames)).to(device).permute(0, 3, 1, 2).float() / 255.0  # (T,3,H,W)
+def shortest_side_size(h: int, w: int, size: int) -> tuple[int, int]:
+    """(new_h, new_w) of torchvision ``Resize(size)`` (an int: the shortest side):
+    the short side becomes ``size`` and the long side ``int(size * long / short)`` --
+    truncated, not rounded (``torchvision/transforms/functional.py``,
+    ``_compute_resized_output_size``). 480x640 at 224 gives 224x298, not 224x299."""
+    short, long = (w, h) if w <= h else (h, w)
+    new_short, new_long = size, int(size * long / short)
+    return (new_long, new_short) if w <= h else (new_short, new_long)
+
+
+def center_crop_offset(n: int, size: int) -> int:
+    """First index of torchvision ``CenterCrop``: ``int(round((n - size) / 2))``, and
+    Python's ``round`` halves to even (an odd margin of 3 starts the crop at 2, not 1)."""
+    return int(round((n - size) / 2.0))
+
+
+RESIZE_MODES = ("shortest", "squash")
+
+
+def resize_center_crop(frames: np.ndarray, size: int, mean, std, device="cpu", interpolation: str = "bicubic",
+                       resize_mode: str = "shortest") -> torch.Tensor:
+    """uint8 (T, H, W, 3) -> float (T, 3, size, size), the tensor a torchvision
+    ``Resize -> CenterCrop -> ToTensor -> Normalize`` pipeline gives on PIL images.
+
+    ``resize_mode``: "shortest" (shortest side to ``size`` by ``shortest_side_size``,
+    then a centre crop at ``center_crop_offset``) or "squash" (straight to ``size`` x
+    ``size``). ``interpolation``: "bicubic" or "bilinear". The resize is PIL's: a
+    separable filter whose support widens with the shrink factor (antialiasing) and,
+    for bicubic, the a = -0.5 kernel; ``F.interpolate(antialias=True)`` computes that
+    filter when shrinking and when enlarging (without ``antialias`` torch's bicubic
+    uses a = -0.75: another image). Like PIL, it runs one axis at a time and rounds
+    to uint8 after each pass. What remains is PIL's fixed-point arithmetic: about one
+    value in 5,000 differs, by one grey level.
+    """
+    if resize_mode not in RESIZE_MODES:
+        raise UserError(f"resize mode {resize_mode!r} is not supported; use one of {', '.join(RESIZE_MODES)}")
+    if interpolation not in ("bicubic", "bilinear"):
+        raise UserError(f"interpolation {interpolation!r} is not supported; use bicubic or bilinear")
+    frames = np.ascontiguousarray(frames)
+    if not frames.flags.writeable:
+        frames = frames.copy()  # torch.from_numpy warns on read-only arrays
+    x = torch.from_numpy(frames).to(device).permute(0, 3, 1, 2).float()  # (T, 3, H, W) in [0, 255]
     h, w = x.shape[-2:]
-    scale = size / min(h, w)
-    nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
-    x = F.interpolate(x, size=(nh, nw), mode="bicubic", align_corners=False, antialias=scale < 1).clamp(0, 1)
-    top, left = (nh - size) // 2, (nw - size) // 2
-    x = x[:, :, top:top + size, left:left + size]  # (T, 3, size, size)
+    nh, nw = shortest_side_size(h, w, size) if resize_mode == "shortest" else (size, size)
+    # PIL resizes width first, then height, rounding to uint8 after each pass
+    # (Pillow ``libImaging/Resample.c``, ``ImagingResampleInner``); an axis whose size
+    # does not change is skipped. torchvision returns the image as it is when nothing changes.
+    for axis_size in ((h, nw), (nh, nw)):
+        if axis_size != tuple(x.shape[-2:]):
+            x = F.interpolate(x, size=axis_size, mode=interpolation, align_corners=False, antialias=True)
+            x = x.clamp(0, 255).round()  # the uint8 values PIL would return
+    top, left = center_crop_offset(nh, size), center_crop_offset(nw, size)
+    x = x[:, :, top:top + size, left:left + size] / 255.0  # (T, 3, size, size) in [0, 1]
     m = torch.tensor(mean, device=device).view(1, 3, 1, 1)
     s = torch.tensor(std, device=device).view(1, 3, 1, 1)
     return (x - m) / s
 
 
 # --------------------------------------------------------------------------- CLIP
+@dataclass(frozen=True)
+class Preprocess:
+    """How frames become model input (the arguments of ``resize_center_crop``)."""
+
+    size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    interpolation: str = "bicubic"
+    resize_mode: str = "shortest"
+
+
+def open_clip_preprocess(cfg: dict, model_name: str = "open_clip model") -> Preprocess:
+    """Our ``Preprocess`` for an open_clip preprocess config
+    (``open_clip.get_model_preprocess_cfg``), with open_clip's eval defaults: bicubic
+    ("random" is a training option that eval maps to bicubic) and "shortest"."""
+    size = cfg.get("size", 224)
+    if isinstance(size, (tuple, list)):
+        if len(set(size)) != 1:
+            raise UserError(f"{model_name}: non-square input size {tuple(size)} is not supported")
+        size = size[0]
+    interpolation = cfg.get("interpolation") or "bicubic"
+    interpolation = "bicubic" if interpolation == "random" else interpolation
+    resize_mode = cfg.get("resize_mode") or "shortest"
+    if resize_mode not in RESIZE_MODES:
+        raise UserError(f"{model_name}: open_clip resize_mode {resize_mode!r} is not supported "
+                        f"(supported: {', '.join(RESIZE_MODES)})")
+    return Preprocess(int(size), tuple(cfg["mean"]), tuple(cfg["std"]), interpolation, resize_mode)
+
+
 @functools.lru_cache(maxsize=4)
 def load_open_clip(model_name: str, path: str, device: str = "cpu"):
-    """(model, tokenizer, (size, mean, std)) for an open_clip architecture name and a
-    local checkpoint file; cached per process so many metrics share one copy."""
+    """(model, tokenizer, Preprocess) for an open_clip architecture name and a local
+    checkpoint file; cached per process so many metrics share one copy."""
     import open_clip
 
     if not Path(path).is_file():
         raise UserError(f"CLIP weights file {path} does not exist")
     try:
-        model, _, preprocess = open_clip.create_model_and_transforms(
+        model, _, _ = open_clip.create_model_and_transforms(
             model_name, pretrained=str(path), device=device, weights_only=True)
     except RuntimeError as exc:  # unknown config, or a checkpoint of another architecture
         raise UserError(f"cannot load open_clip {model_name!r} from {path}: {str(exc).splitlines()[0][:200]}") from None
-    cfg = open_clip.get_model_preprocess_cfg(model)
-    size = cfg.get("size", 224)
-    size = size[0] if isinstance(size, (tuple, list)) else size
-    return model.eval(), open_clip.get_tokenizer(model_name), (int(size), tuple(cfg["mean"]), tuple(cfg["std"]))
+    pre = open_clip_preprocess(open_clip.get_model_preprocess_cfg(model), model_name)
+    return model.eval(), open_clip.get_tokenizer(model_name), pre
 
 
 def clip_image_embeddings(frames: np.ndarray, model_name: str, path: str, device: str = "cpu") -> np.ndarray:
     """uint8 (T, H, W, 3) -> float64 (T, D) unit-norm CLIP image embeddings."""
-    model, _, (size, mean, std) = load_open_clip(model_name, str(path), device)
+    model, _, pre = load_open_clip(model_name, str(path), device)
     out = []
     with torch.inference_mode():
         for i in range(0, len(frames), FRAME_BATCH):
-            x = resize_center_crop(frames[i:i + FRAME_BATCH], size, mean, std, device)  # (B, 3, S, S)
+            x = resize_center_crop(frames[i:i + FRAME_BATCH], pre.size, pre.mean, pre.std, device,
+                                   pre.interpolation, pre.resize_mode)  # (B, 3, S, S)
             out.append(F.normalize(model.encode_image(x).float(), dim=-1))  # (B, D)
     return torch.cat(out).double().cpu().numpy()
 
@@ -161,6 +243,8 @@ def dino_embeddings(frames: np.ndarray, path: str, device: str = "cpu") -> np.nd
     out = []
     with torch.inference_mode():
         for i in range(0, len(frames), FRAME_BATCH):
-            x = resize_center_crop(frames[i:i + FRAME_BATCH], model.image_size, IMAGENET_MEAN, IMAGENET_STD, device)
+            # torchvision Resize(image_size, BICUBIC) + CenterCrop(image_size) on PIL, as the CLIP path
+            x = resize_center_crop(frames[i:i + FRAME_BATCH], model.image_size, IMAGENET_MEAN, IMAGENET_STD, device,
+                                   "bicubic", "shortest")  # (B, 3, S, S)
             out.append(F.normalize(model(x).float(), dim=-1))  # (B, D)
     return torch.cat(out).double().cpu().numpy()

@@ -8,8 +8,12 @@ import torch
 
 from vbench_lite import weights
 from vbench_lite.case import Case
+from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import VideoContext
 from vbench_lite.metrics.clip_consistency import ClipConsistency, clip_score, frame_consistency
+from vbench_lite.metrics.image_features import (
+    center_crop_offset, clip_image_embeddings, open_clip_preprocess, resize_center_crop, shortest_side_size,
+)
 from vbench_lite.video import Video
 
 TINY = "vbl-tiny-clip"  # registered from a temp JSON config, like any open_clip config
@@ -108,3 +112,105 @@ def test_missing_weights_reported(tmp_path, monkeypatch):
     assert "open_clip_model.safetensors" in ClipConsistency(pretrained="laion2b_s34b_b79k").unavailable_reason()
     assert "would download" in ClipConsistency(model="ViT-B-16", pretrained="openai").unavailable_reason()
     assert "does not exist" in ClipConsistency(pretrained=tmp_path / "nope.pt").unavailable_reason()
+
+
+# ------------------------------------------------- preprocessing = open_clip's own transform
+TINY224 = "vbl-tiny-clip-224"  # real input size, so open_clip's transform resizes as for ViT-B-32
+PHOTO_SIZES = [(480, 640), (640, 480), (360, 640)]  # non-square camera frames (H, W)
+
+
+@pytest.fixture(scope="module")
+def tiny_clip_224(tmp_path_factory):
+    """A small random ViT at 224 px (patch 32, as ViT-B-32), saved and loaded from disk."""
+    import open_clip
+
+    d = tmp_path_factory.mktemp("clipcfg224")
+    cfg = tiny_clip_config()
+    cfg["vision_cfg"] = {"image_size": 224, "layers": 2, "width": 64, "patch_size": 32, "head_width": 32}
+    (d / f"{TINY224}.json").write_text(json.dumps(cfg))
+    open_clip.add_model_config(d)
+    torch.manual_seed(0)
+    from safetensors.torch import save_file
+
+    path = d / "tiny224.safetensors"
+    save_file({k: v.contiguous() for k, v in open_clip.create_model(TINY224).state_dict().items()}, str(path))
+    return path
+
+
+def photo_frame(name: str, h: int, w: int) -> np.ndarray:
+    """uint8 (h, w, 3): a scikit-image photograph scaled to cover h x w, centre cropped."""
+    from PIL import Image
+
+    skd = pytest.importorskip("skimage.data")
+    im = Image.fromarray(getattr(skd, name)())
+    scale = max(h / im.height, w / im.width)
+    im = im.resize((max(w, round(im.width * scale)), max(h, round(im.height * scale))), Image.LANCZOS)
+    top, left = (im.height - h) // 2, (im.width - w) // 2
+    return np.asarray(im.crop((left, top, left + w, top + h))).copy()
+
+
+@pytest.mark.parametrize("photo", ["astronaut", "coffee", "chelsea"])
+def test_embeddings_equal_open_clip_preprocess_on_non_square_photos(tiny_clip_224, photo):
+    """Our tensor pipeline against open_clip's PIL ``preprocess``: same model input up
+    to one grey level on a few pixels (PIL's fixed-point rounding), cosine >= 0.9999.
+    Before the fix (rounded resize size, floor crop offset): 0.9998 here, 0.9992 with
+    a random full-size ViT-B-32."""
+    import open_clip
+    from PIL import Image
+
+    model, _, preprocess = open_clip.create_model_and_transforms(TINY224, pretrained=str(tiny_clip_224))
+    mean, std = preprocess.transforms[-1].mean, preprocess.transforms[-1].std
+    grey = 255 * torch.tensor(std).view(1, 3, 1, 1)  # normalised units -> grey levels
+    for h, w in PHOTO_SIZES:
+        frame = photo_frame(photo, h, w)
+        reference_input = preprocess(Image.fromarray(frame))[None]  # (1, 3, 224, 224)
+        diff = ((resize_center_crop(frame[None], 224, mean, std) - reference_input) * grey).abs()
+        assert diff.max() <= 1.0 + 1e-4 and (diff > 0.01).float().mean() < 1e-3, (h, w)
+        with torch.no_grad():
+            ref = torch.nn.functional.normalize(model.eval().encode_image(reference_input).float(), dim=-1)[0]
+        ours = clip_image_embeddings(frame[None], TINY224, str(tiny_clip_224))[0]
+        assert float(ours @ ref.double().numpy()) >= 0.9999, (h, w)
+
+
+@pytest.mark.parametrize("h,w", [(480, 640), (640, 480), (360, 640), (225, 401), (401, 225), (224, 224),
+                                 (100, 150), (37, 23), (1080, 1920)])
+def test_resize_size_and_crop_follow_torchvision(h, w):
+    """Long side truncated (int), crop offset rounded half to even: torchvision's rules."""
+    import torchvision.transforms.functional as TF
+    from PIL import Image
+
+    nh, nw = shortest_side_size(h, w, 224)
+    assert TF.resize(Image.new("RGB", (w, h)), 224).size == (nw, nh)
+    index = torch.arange(nh * nw).view(1, nh, nw)
+    first = int(TF.center_crop(index, [224, 224])[0, 0, 0])
+    assert divmod(first, nw) == (center_crop_offset(nh, 224), center_crop_offset(nw, 224))
+
+
+def test_squash_and_bilinear_configs_follow_their_transforms():
+    """open_clip "squash" models use ``Resize((s, s))``; bilinear configs resize bilinearly."""
+    import torchvision.transforms as T
+    from PIL import Image
+
+    frame = photo_frame("coffee", 150, 260)
+    mean, std = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
+    grey = 255 * 0.5
+    for mode, interp, resize in [("squash", "bicubic", T.Resize((64, 64), T.InterpolationMode.BICUBIC)),
+                                 ("shortest", "bilinear", T.Resize(64, T.InterpolationMode.BILINEAR))]:
+        ref = T.Compose([resize, T.CenterCrop(64), T.ToTensor(), T.Normalize(mean, std)])(Image.fromarray(frame))
+        ours = resize_center_crop(frame[None], 64, mean, std, interpolation=interp, resize_mode=mode)[0]
+        assert ((ours - ref) * grey).abs().max() <= 1.0 + 1e-4, mode
+    pre = open_clip_preprocess({"size": (64, 64), "mean": mean, "std": std, "resize_mode": "squash",
+                                "interpolation": "random"})
+    assert (pre.size, pre.resize_mode, pre.interpolation) == (64, "squash", "bicubic")
+    with pytest.raises(UserError, match="resize_mode 'longest' is not supported"):
+        open_clip_preprocess({"size": 64, "mean": mean, "std": std, "resize_mode": "longest"})
+
+
+def test_identity_names_the_weights_file(tiny_clip, tmp_path, monkeypatch):
+    metric = ClipConsistency(model=TINY, pretrained=tiny_clip)
+    sha = weights.file_sha256(tiny_clip)
+    assert metric.identity() == {"version": ClipConsistency.version, "model": TINY, "weights_sha256": sha}
+    monkeypatch.setenv("VBENCH_LITE_HOME", str(tmp_path))
+    monkeypatch.delenv("VBENCH_LITE_ALLOW_DOWNLOAD", raising=False)
+    weights._reset_memo()
+    assert ClipConsistency().identity()["weights_sha256"] is None  # missing: skipped, identity does not raise

@@ -73,12 +73,74 @@ def test_features_and_protocol(i3d_home):
     f2 = fvd.features(video, None, VideoContext(video))
     assert f1.shape == (400,) and f1.dtype == np.float64
     np.testing.assert_array_equal(f1, f2)  # deterministic (eval mode, no dropout)
-    sha8 = weights.file_sha256(i3d_home)[:8]
-    assert fvd.protocol == f"i3d-k400/f16/{SIZE}-squash-bilinear/[-1,1]/logits400-tmean/{sha8}"
+    sha = weights.file_sha256(i3d_home)
+    assert fvd.protocol == (f"i3d-k400@{sha[:8]}/clip=first16,stride1/resize=squash{SIZE},bilinear,antialias/"
+                            "range=[-1,1]/feature=logits400,tmean,fp32/ref=truth/frechet=eigh,float64,cov/(n-1)")
     assert fvd.describe()["protocol"] == fvd.protocol
+    assert fvd.identity() == {"version": FVD.version, "protocol": fvd.protocol, "backbone_sha256": sha}
     # only the first 16 frames count
     longer = Video(np.concatenate([video.frames[:16], video.frames[::-1]]))
     np.testing.assert_allclose(fvd.features(longer, None, VideoContext(longer)), f1)
+
+
+def test_frame_stride_samples_every_kth_frame(i3d_home):
+    frames = moving_square(2, t=40)
+    strided = FVD(frame_size=SIZE, frame_stride="2")  # CLI options arrive as strings
+    assert strided.clip_length == 31 and "clip=first16,stride2" in strided.protocol
+    video = Video(frames)
+    expected = FVD(frame_size=SIZE).clip_features(frames[::2])  # frames 0, 2, ..., 30
+    np.testing.assert_allclose(strided.features(video, None, VideoContext(video)), expected)
+    short = Video(frames[:30])
+    with pytest.raises(MetricSkipped, match="stride 2.*at least 31 frames"):
+        strided.features(short, None, VideoContext(short))
+    assert strided.reference_features([FakeCase(FakeTruth(frames[:30]))]) is None  # too short for a clip
+    with pytest.raises(UserError, match="frame_stride must be an integer"):
+        FVD(frame_stride="two")
+
+
+def test_everything_that_changes_the_value_changes_the_protocol(i3d_home, tmp_path):
+    """Each knob gives another protocol string and another identity (so another run id)."""
+    folder = tmp_path / "real"
+    folder.mkdir()
+    for s in range(2):
+        np.save(folder / f"clip{s}.npy", moving_square(s))
+    variants = [FVD(frame_size=SIZE), FVD(frame_size=SIZE, num_frames=12), FVD(frame_size=SIZE, frame_stride=2),
+                FVD(frame_size=2 * SIZE), FVD(frame_size=SIZE, reference_dir=folder)]
+    protocols = [m.protocol for m in variants]
+    assert len(set(protocols)) == len(protocols)
+    assert len({str(m.identity()) for m in variants}) == len(variants)
+    assert "/ref=dir:" in protocols[-1]
+    # another weights file (same architecture, other values): another digest prefix
+    torch.manual_seed(1)
+    other = tmp_path / "other_i3d.pt"
+    torch.save(InceptionI3d(num_classes=400, width_div=16).state_dict(), other)
+    retrained = FVD(frame_size=SIZE, weights_path=other)
+    assert retrained.protocol.split("/")[1:] == protocols[0].split("/")[1:]
+    assert retrained.protocol.split("/")[0] != protocols[0].split("/")[0]
+    assert retrained.identity()["backbone_sha256"] == weights.file_sha256(other)
+
+
+def test_reference_folder_fingerprint_follows_content_not_names(i3d_home, tmp_path):
+    def ref_id(folder):
+        return FVD(frame_size=SIZE, reference_dir=folder).reference_id()
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    for s in range(3):
+        np.save(a / f"clip{s}.npy", moving_square(s))
+        np.save(b / f"renamed_{2 - s}.npy", moving_square(s))
+    frames_dir = a / "clip9"  # a folder of frames counts as one video
+    frames_dir.mkdir()
+    import cv2
+
+    for i, f in enumerate(moving_square(9)):
+        cv2.imwrite(str(frames_dir / f"{i:03d}.png"), f[..., ::-1])
+    (b / "clip9").mkdir()
+    for f in sorted(frames_dir.iterdir()):
+        (b / "clip9" / f.name).write_bytes(f.read_bytes())
+    assert ref_id(a) == ref_id(b) and ref_id(a).startswith("dir:") and len(ref_id(a)) == 4 + 12
+    np.save(b / "renamed_0.npy", moving_square(7))  # one video's content changes
+    assert ref_id(a) != ref_id(b)
 
 
 @pytest.mark.slow
@@ -98,7 +160,10 @@ def test_zero_for_identical_sets_and_grows_with_noise(i3d_home):
             rows.append(fvd.features(v, None, VideoContext(v)))
         return np.stack(rows)
 
-    same = fvd.compute_set(generated(0.0), reference)["fvd"].value
+    result = fvd.compute_set(generated(0.0), reference)
+    assert set(result) == {o.name for o in FVD.outputs}  # every output is declared
+    assert result["fvd_n_generated"] == 5 and result["fvd_n_reference"] == 5  # n is stored with the value
+    same = result["fvd"].value
     mild = fvd.compute_set(generated(20.0), reference)["fvd"].value
     heavy = fvd.compute_set(generated(80.0), reference)["fvd"].value
     assert same == pytest.approx(0.0, abs=1e-6)
@@ -131,6 +196,8 @@ def test_skips_and_bad_input(i3d_home):
         fvd.compute_set(np.zeros((3, 400)), None)
     with pytest.raises(UserError, match="num_frames must be >= 9"):
         FVD(num_frames=8)
+    with pytest.raises(UserError, match="num_frames must be an integer"):
+        FVD(num_frames="sixteen")
 
 
 def test_warns_on_small_sets(i3d_home):
@@ -146,3 +213,4 @@ def test_wrong_checkpoint_layout_is_a_user_error(tmp_path, monkeypatch):
     with pytest.raises(UserError, match="piergiaj-layout"):
         FVD(weights_path=bad).protocol
     assert FVD(weights_path=bad).describe()["protocol"] is None
+    assert FVD(weights_path=bad).identity()["protocol"] is None  # identity never raises: the run goes on

@@ -1,10 +1,11 @@
-"""I3D model: checkpoint layout, SAME padding, loader checks."""
+"""I3D model: checkpoint layout, SAME padding, loader checks, preprocessing."""
 
+import numpy as np
 import pytest
 import torch
 
 from vbench_lite.metrics.i3d import (
-    InceptionI3d, build_from_state_dict, output_frames, preprocess, same_pad,
+    InceptionI3d, build_from_state_dict, full_fp32, output_frames, preprocess, same_pad,
 )
 
 
@@ -66,3 +67,27 @@ def test_loader_rejects_other_layouts():
 def test_short_clip_is_rejected():
     with pytest.raises(ValueError, match="T>=9"):
         InceptionI3d(width_div=16)(torch.zeros(1, 3, 8, 224, 224))
+
+
+def test_preprocess_resize_matches_pil_bilinear_on_every_axis():
+    """Squash resize = PIL's bilinear (antialiased where an axis shrinks), also when one
+    axis shrinks and the other grows -- a 300x150 frame to 224: 300 shrinks, 150 grows."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (300, 150, 3), dtype=np.uint8)
+    frame[:, :, 0] = (np.arange(300) % 2 * 255)[:, None]  # 1-px stripes along the shrinking axis
+    ours = preprocess(torch.from_numpy(frame)[None, None])[0, :, 0]  # (3, 224, 224) in [-1, 1]
+    for c in range(3):  # PIL on float channels (mode "F"): no uint8 rounding in the reference
+        ref = np.asarray(Image.fromarray(frame[..., c].astype(np.float32) / 255.0, mode="F")
+                         .resize((224, 224), Image.BILINEAR))
+        np.testing.assert_allclose((ours[c].numpy() + 1) / 2, ref, atol=2e-3)
+    assert ours[0].abs().max() < 0.5  # the stripes average to grey instead of aliasing to black/white
+
+
+def test_full_fp32_turns_tf32_off_and_restores_it():
+    conv = torch.backends.cudnn.conv
+    before = conv.fp32_precision
+    with full_fp32():
+        assert conv.fp32_precision == "ieee"
+    assert conv.fp32_precision == before

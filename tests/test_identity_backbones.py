@@ -116,3 +116,40 @@ def test_bad_checkpoint_and_missing_weights(tmp_path, monkeypatch):
 def test_registered():
     assert METRICS.get("identity_drift_dino") is IdentityDriftDino
     assert METRICS.get("identity_drift_clip") is IdentityDriftClip
+
+
+@pytest.fixture(scope="module")
+def tiny_dino_224(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("dino224") / "dino224.pth"
+    torch.save(DinoViT(dim=64, depth=2, heads=1, patch=16, image_size=224).state_dict(), path)
+    return path
+
+
+@pytest.mark.parametrize("h,w", [(480, 640), (640, 480), (360, 640)])
+def test_dino_input_equals_torchvision_pil_transform(tiny_dino_224, h, w):
+    """DINO frames go through torchvision Resize(224, BICUBIC) + CenterCrop(224) +
+    ToTensor + ImageNet Normalize on PIL images (the dino eval recipe's rules at 224
+    instead of 256); ours matches it to one grey level and in the embedding."""
+    import torchvision.transforms as T
+    from PIL import Image
+
+    from vbench_lite.metrics.image_features import dino_embeddings, load_dino
+
+    skd = pytest.importorskip("skimage.data")
+    photo = Image.fromarray(skd.chelsea())  # 300x451 cat photograph
+    frame = np.asarray(T.CenterCrop((h, w))(T.Resize(max(h, w) + 1)(photo))).copy()  # non-square camera frame
+    pil = T.Compose([T.Resize(224, T.InterpolationMode.BICUBIC), T.CenterCrop(224), T.ToTensor(),
+                     T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+    with torch.no_grad():
+        ref = torch.nn.functional.normalize(load_dino(str(tiny_dino_224))(pil(Image.fromarray(frame))[None]), dim=-1)
+    ours = dino_embeddings(frame[None], str(tiny_dino_224))[0]
+    assert float(ours @ ref[0].double().numpy()) >= 0.9999
+
+
+def test_identity_carries_weights_digest(tiny_dino, tiny_clip):
+    dino = IdentityDriftDino(weights_path=tiny_dino).identity()
+    assert dino == {"version": IdentityDriftDino.version, "weights_sha256": weights.file_sha256(tiny_dino)}
+    clip = IdentityDriftClip(model=TINY, pretrained=tiny_clip).identity()
+    assert clip["weights_sha256"] == weights.file_sha256(tiny_clip) and clip["model"] == TINY
+    assert IdentityDriftDino(weights_path=tiny_dino.parent / "missing.pth").identity()["weights_sha256"] is None
