@@ -71,16 +71,14 @@ def resolve_run(store: Store, ref: str, *, like: dict | None = None) -> dict:
     of ``check --baseline latest``) it is the newest *finished* run other than ``like``,
     preferring one over the same suites and seeds, so a nightly gate compares like
     with like and never uses a crashed run or the simulator oracle as its baseline."""
-    if ref != "latest":
-        return store.run(ref)
+    if ref != "latest" or like is None:
+        return store.run(ref)  # "latest" alone: the store's definition (newest non-floor run)
     runs = [r for r in store.runs() if not is_floor(r)]  # ordered by creation time
-    if like is not None:
-        runs = [r for r in runs if r["run_id"] != like["run_id"] and r["status"] == "finished"]
-        same = [r for r in runs if r["suites"] == like["suites"] and r["seeds"] == like["seeds"]]
-        runs = same or runs
+    runs = [r for r in runs if r["run_id"] != like["run_id"] and r["status"] == "finished"]
+    same = [r for r in runs if r["suites"] == like["suites"] and r["seeds"] == like["seeds"]]
+    runs = same or runs
     if not runs:
-        what = "baseline" if like is not None else "run"
-        raise UserError(f"no finished {what} in {store.path} to use as 'latest'; pass a run id or name")
+        raise UserError(f"no finished baseline in {store.path} to use as 'latest'; pass a run id or name")
     return runs[-1]
 
 

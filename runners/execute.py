@@ -19,7 +19,7 @@ import collections
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,11 +29,12 @@ from vbench_lite.generators import create_generator
 from vbench_lite.generators.base import Generator
 from vbench_lite.io import read_video, write_cache
 from vbench_lite.metrics import load_metrics
-from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric, VideoContext, as_score
+from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric
 from vbench_lite.runners.plan import FLOOR_ROLE, RunSpec
 from vbench_lite.runners.provenance import provenance
+from vbench_lite.runners.scoring import ScoredVideo, reason_of, score_rows
 from vbench_lite.runners.workers import Scorer
-from vbench_lite.store import Store
+from vbench_lite.store import ItemRecord, Store
 from vbench_lite.video import Video
 
 
@@ -291,63 +292,24 @@ def check_video(video: Any, case: Case) -> Video:
 
 
 def _score_and_store(case, raw, gen_seconds, scorer, store, run_id, cache_dir, on_done):
-    item = {"case_id": case.case_id, "seed": case.seed, "suite": case.suite, "grp": case.group,
-            "split": case.split, "prompt": case.prompt, "gen_seconds": gen_seconds}
+    item = ItemRecord(case_id=case.case_id, seed=case.seed, status="ok", suite=case.suite, grp=case.group,
+                      split=case.split, prompt=case.prompt, gen_seconds=gen_seconds)
     try:
         video = check_video(raw, case)
     except Exception as exc:
-        store.write_item(run_id, {**item, "status": "failed", "error": _reason(exc)})
+        store.write_item(run_id, replace(item, status="failed", error=reason_of(exc)))
         on_done()
         return
     path = _cache_path(cache_dir, case)
     if not path.exists():
         write_cache(video, path)
 
-    def done(result, seconds):
-        scores, skips, features = result
-        store.write_item(run_id, {**item, "status": "ok", "video_path": str(path), "metric_seconds": seconds},
-                         scores, skips, features)
+    def done(result: ScoredVideo, seconds):
+        store.write_item(run_id, replace(item, video_path=str(path), metric_seconds=seconds),
+                         result.scores, result.skips, result.features)
         on_done()
 
     scorer.submit(video, case, done)
-
-
-def score_video(video: Video, case: Case, metrics: list[Metric]):
-    """All metrics on one video, sharing one ``VideoContext`` (flow computed once).
-    Returns ``(score rows, {metric: skip reason}, {metric: feature vector})``."""
-    ctx = VideoContext(video, case)
-    scores, skips, features = [], {}, {}
-    for m in metrics:
-        reason = m.applies_to(case)
-        if reason:
-            skips[m.name] = reason
-            continue
-        try:
-            if isinstance(m, SetMetric):
-                features[m.name] = m.features(video, case, ctx)
-                continue
-            result = m.compute(video, case, ctx)
-        except MetricSkipped as exc:
-            skips[m.name] = str(exc) or "not applicable"
-            continue
-        except Exception as exc:  # a metric bug must not sink the item or the run
-            skips[m.name] = f"error: {_reason(exc)}"
-            continue
-        scores.extend(score_rows(m, result))
-    return scores, skips, features
-
-
-def score_rows(metric: Metric, result: dict) -> list[dict]:
-    declared = {o.name: o for o in metric.outputs}
-    rows = []
-    for key, value in result.items():
-        out = declared.get(key)
-        if out is None:
-            raise RuntimeError(f"metric {metric.name} returned undeclared output {key!r}")
-        s = as_score(value)
-        rows.append({"metric": key, "value": s.value, "units": out.units,
-                     "higher_is_better": out.higher_is_better, "source": metric.name, "timeline": s.timeline})
-    return rows
 
 
 def _run_set_metrics(set_metrics: list[SetMetric], cases, store: Store, run_id: str) -> None:
@@ -364,7 +326,7 @@ def _run_set_metrics(set_metrics: list[SetMetric], cases, store: Store, run_id: 
             result = m.compute_set(np.stack([feats[k] for k in sorted(feats)]), reference)
             store.write_set_scores(run_id, score_rows(m, result))
         except Exception as exc:
-            store.write_set_scores(run_id, [], skips={m.name: _reason(exc)})
+            store.write_set_scores(run_id, [], skips={m.name: reason_of(exc)})
 
 
 def _wait_for_other_ranks(world: int) -> None:
@@ -375,6 +337,3 @@ def _wait_for_other_ranks(world: int) -> None:
             dist.barrier()
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if isinstance(exc, UserError) else f"{type(exc).__name__}: {text}"

@@ -28,7 +28,7 @@ def _init_worker(names: list[str], options: dict) -> None:
 
 
 def _score_in_worker(video, case):
-    from vbench_lite.runners.execute import score_video
+    from vbench_lite.runners.scoring import score_video
 
     t0 = time.perf_counter()
     result = score_video(video, case, _WORKER_METRICS)
@@ -53,7 +53,7 @@ class Scorer:
 
     def submit(self, video, case, done: Callable) -> None:
         if self.pool is None:
-            from vbench_lite.runners.execute import score_video
+            from vbench_lite.runners.scoring import score_video
 
             t0 = time.perf_counter()
             result = score_video(video, case, self.metrics)

@@ -3,22 +3,23 @@
 import numpy as np
 import pytest
 
+from vbench_lite.metrics import METRICS
 from vbench_lite.reports import data, tables
 from vbench_lite.reports.stats import mean_ci, paired_diff
 from helpers.synthetic_store import SyntheticRun, build_store
-from vbench_lite.store import Store
+from vbench_lite.store import ItemRecord, ScoreRow, Store
 
 
-def _write(store, run_id, values, *, metric="warping_error", hib=False, split="", suite="s"):
+def _write(store, run_id, values, *, metric="warping_error", split="", suite="s"):
+    """A run of one real output (its registered declaration) with the given values."""
+    src = next(n for n in METRICS.names() if metric in {o.name for o in METRICS.get(n).outputs})
+    out = next(o for o in METRICS.get(src).outputs if o.name == metric)
     store.begin_run(run_id, name=run_id, generator="toy", settings={}, suites=[suite], seeds=[0],
-                    metrics={metric: {"version": "1", "outputs": [{"name": metric, "units": "px",
-                                                                   "higher_is_better": hib}]}},
-                    skipped_metrics={"fvd": "backbone I3D not found"}, provenance={"role": "candidate"})
+                    metrics={src: METRICS.get(src)().describe()},
+                    skipped_metrics={"fvd": "backbone I3D not found"}, provenance={})
     for i, v in enumerate(values):
-        store.write_item(run_id, {"case_id": f"c{i}", "seed": 0, "suite": suite, "split": split,
-                                  "status": "ok"},
-                         [{"metric": metric, "value": v, "units": "px", "higher_is_better": hib,
-                           "source": metric}])
+        store.write_item(run_id, ItemRecord(f"c{i}", 0, "ok", suite=suite, split=split),
+                         [ScoreRow(metric, v, out.units, out.higher_is_better, src)])
     store.finish_run(run_id, "finished")
 
 
@@ -29,7 +30,9 @@ def test_summary_known_values(tmp_path):
     row = t.set_index("metric").loc["warping_error"]
     assert row["n"] == 4 and row["mean"] == pytest.approx(3.0)
     assert 1.0 <= row["ci_low"] < 3.0 < row["ci_high"] <= 6.0
-    assert row["units"] == "px" and row["direction"] == "lower"
+    declared = next(o for o in METRICS.get("warping_error").outputs if o.name == "warping_error")
+    assert row["units"] == declared.units and row["direction"] == "lower"
+    assert row["n_items"] == 5 and row["coverage"] == pytest.approx(0.8)  # the NaN item is not scored
 
 
 def test_degenerate_samples_do_not_crash():
@@ -99,9 +102,8 @@ def test_physics_table_keeps_only_physics_group(tmp_path):
                               "velocity_error": {"group": "physics", "outputs": [{"name": "velocity_error"}]}},
                      skipped_metrics={}, provenance={})
         for i in range(4):
-            st.write_item("r", {"case_id": f"c{i}", "seed": 0, "suite": "p", "split": "id", "status": "ok"},
-                          [{"metric": m, "value": float(i), "units": "u", "higher_is_better": False}
-                           for m in ("flicker", "velocity_error")])
+            st.write_item("r", ItemRecord(f"c{i}", 0, "ok", suite="p", split="id"),
+                          [ScoreRow(m, float(i), "u", False) for m in ("flicker", "velocity_error")])
         phys = tables.physics_table(data.load_run(st, "r"))
     assert list(phys["metric"]) == ["velocity_error"]
 

@@ -14,7 +14,7 @@ from vbench_lite.cli.output import _item_skip_lines, collect, group_item_skips
 from vbench_lite.errors import UserError
 from vbench_lite.io import write_cache
 from vbench_lite.runners.execute import RunSummary
-from vbench_lite.store import Store
+from vbench_lite.store import ItemRecord, ScoreRow, Store
 from vbench_lite.video import Video
 from vbench_lite.weights import BACKBONES
 
@@ -124,7 +124,7 @@ def test_collect_reads_item_skips_from_the_store(tmp_path):
         store.begin_run("r1", name="n", generator="g", settings={}, suites=[], seeds=[0], metrics={},
                         skipped_metrics={"fvd": "backbone i3d-k400: missing"}, provenance={})
         for cid in ("a", "b"):
-            store.write_item("r1", {"case_id": cid, "seed": 0, "status": "ok"}, skips={"motion": "error: boom"})
+            store.write_item("r1", ItemRecord(cid, 0, "ok"), skips={"motion": "error: boom"})
         summary = RunSummary("r1", "n", store.path, total=2, ok=2, skipped_metrics={"fvd": "backbone i3d-k400: missing"})
         data = collect(store, summary)
     assert data["skipped_metrics"] == {"fvd": "backbone i3d-k400: missing"}

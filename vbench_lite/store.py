@@ -28,6 +28,7 @@ import json
 import os
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -77,6 +78,37 @@ CREATE TABLE IF NOT EXISTS features (
 );
 CREATE INDEX IF NOT EXISTS scores_by_metric ON scores (run_id, metric);
 """
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One row of ``items``: a (case, seed) of a run and what became of it."""
+
+    case_id: str
+    seed: int
+    status: str  # "ok" or "failed"
+    suite: str | None = None
+    grp: str | None = None
+    split: str | None = None
+    prompt: str | None = None
+    error: str | None = None  # the reason, for a failed item
+    video_path: str | None = None
+    gen_seconds: float | None = None
+    metric_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One row of ``scores``: an output's value (NaN/inf stored as NULL), its declared
+    units and direction (None: no direction), the metric that produced it and an
+    optional per-frame timeline."""
+
+    metric: str
+    value: float
+    units: str = ""
+    higher_is_better: bool | None = None
+    source: str = ""
+    timeline: np.ndarray | None = None
+
 
 _JSON_COLUMNS = ("settings", "suites", "seeds", "metrics", "skipped_metrics", "provenance", "timings")
 
@@ -193,20 +225,17 @@ class Store:
                 (status, now, now if status == "finished" else None, json.dumps(timings or {}), run_id),
             )
 
-    def write_item(self, run_id: str, item: dict[str, Any], scores: Iterable[dict[str, Any]] = (),
+    def write_item(self, run_id: str, item: ItemRecord, scores: Iterable[ScoreRow] = (),
                    skips: dict[str, str] | None = None, features: dict[str, np.ndarray] | None = None) -> None:
-        """Write one item atomically. ``item`` has case_id, seed, suite, grp, split,
-        prompt, status, error, video_path, gen_seconds, metric_seconds. Each score
-        dict has metric, value, units, higher_is_better, source, timeline."""
-        key = (run_id, item["case_id"], int(item["seed"]))
+        """Write one item atomically: its row, score rows, skip reasons and features."""
+        key = (run_id, item.case_id, int(item.seed))
         with self.transaction():
             for table in ("items", "scores", "item_skips", "features"):
                 self.conn.execute(f"DELETE FROM {table} WHERE run_id=? AND case_id=? AND seed=?", key)
             self.conn.execute(
                 "INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (*key, item.get("suite"), item.get("grp"), item.get("split"), item.get("prompt"),
-                 item["status"], item.get("error"), item.get("video_path"), item.get("gen_seconds"),
-                 item.get("metric_seconds"), time.time()),
+                (*key, item.suite, item.grp, item.split, item.prompt, item.status, item.error,
+                 item.video_path, item.gen_seconds, item.metric_seconds, time.time()),
             )
             self._insert_scores(key, scores)
             for metric, reason in (skips or {}).items():
@@ -215,18 +244,16 @@ class Store:
                 blob = np.asarray(vec, dtype="<f8").ravel().tobytes()
                 self.conn.execute("INSERT INTO features VALUES (?,?,?,?,?)", (*key, metric, blob))
 
-    def _insert_scores(self, key: tuple, scores: Iterable[dict[str, Any]]) -> None:
+    def _insert_scores(self, key: tuple, scores: Iterable[ScoreRow]) -> None:
         for s in scores:
-            value = s["value"]
-            value = None if value is None or not np.isfinite(value) else float(value)
+            value = None if s.value is None or not np.isfinite(s.value) else float(s.value)
             self.conn.execute(
                 "INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?,?,?)",
-                (*key, s["metric"], value, s.get("units"),
-                 None if s.get("higher_is_better") is None else int(bool(s["higher_is_better"])),
-                 s.get("source"), timeline_to_blob(s.get("timeline"))),
+                (*key, s.metric, value, s.units, None if s.higher_is_better is None else int(bool(s.higher_is_better)),
+                 s.source, timeline_to_blob(s.timeline)),
             )
 
-    def write_set_scores(self, run_id: str, scores: Iterable[dict[str, Any]],
+    def write_set_scores(self, run_id: str, scores: Iterable[ScoreRow],
                          skips: dict[str, str] | None = None) -> None:
         key = (run_id, SET_CASE_ID, -1)
         with self.transaction():
@@ -252,8 +279,9 @@ class Store:
         return _decode_run(row)
 
     def _run_by_name(self, name: str):
-        if name == "latest":
-            row = self.conn.execute("SELECT * FROM runs ORDER BY created DESC LIMIT 1").fetchone()
+        if name == "latest":  # the one definition: the newest run someone asked for (never a floor run)
+            row = self.conn.execute("SELECT * FROM runs WHERE role != ? ORDER BY created DESC LIMIT 1",
+                                    (FLOOR_ROLE,)).fetchone()
         else:
             rows = self.conn.execute(
                 "SELECT * FROM runs WHERE name=? OR run_id LIKE ? ORDER BY created DESC", (name, name + "%")

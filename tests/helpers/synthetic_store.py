@@ -15,13 +15,13 @@ declaration here once drifted from the real metrics and hid a wrong verdict.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from vbench_lite.metrics import METRICS as REGISTRY
-from vbench_lite.store import Store
+from vbench_lite.store import ItemRecord, ScoreRow, Store
 
 # output -> (typical level, case spread): invented values; the declarations are the real ones
 LEVELS = {
@@ -108,11 +108,11 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
                 for name, (_, _, lv, _, _) in {**METRICS, **PHYSICS}.items()}
     for suite, case_id, split, idx in cases:
         for seed in seeds:
-            item = {"case_id": case_id, "seed": seed, "suite": suite, "grp": suite.split("_")[0],
-                    "split": split, "prompt": f"a <b>test</b> & prompt {idx}", "video_path": None,
-                    "gen_seconds": 0.1, "metric_seconds": 0.05}
+            item = ItemRecord(case_id=case_id, seed=seed, status="ok", suite=suite, grp=suite.split("_")[0],
+                              split=split, prompt=f"a <b>test</b> & prompt {idx}", gen_seconds=0.1,
+                              metric_seconds=0.05)
             if rng.random() < spec.fail:
-                store.write_item(run_id, {**item, "status": "failed", "error": "CUDA out of memory"})
+                store.write_item(run_id, replace(item, status="failed", error="CUDA out of memory"))
                 continue
             table = PHYSICS if suite == "probes_basic" else METRICS
             scores, skips = [], {}
@@ -120,19 +120,18 @@ def write_run(store: Store, spec: SyntheticRun, *, n_prompt: int = 40, n_probe: 
                 base = 0.02 * level if floor else levels[name][idx]
                 value = (base + spec.shift.get(name, 0.0) + (0.0 if floor else case_off[name][idx])
                          + spec.noise * level * rng.standard_normal())
-                scores.append({"metric": name, "value": value, "units": units, "higher_is_better": hib,
-                               "source": src, "timeline": _timeline(name, value, num_frames, spec, rng)})
+                scores.append(ScoreRow(name, value, units, hib, src, _timeline(name, value, num_frames, spec, rng)))
             if suite == "prompts_basic" and idx % 10 == 0:
                 skips["clip_text_score"] = "prompt is empty"
-                scores = [s for s in scores if s["metric"] != "clip_text_score"]
+                scores = [s for s in scores if s.metric != "clip_text_score"]
             if video_dir is not None:
-                item["video_path"] = _write_clip(Path(video_dir) / run_id / f"{case_id}_{seed}.npz",
-                                                 num_frames, rng)
-            store.write_item(run_id, {**item, "status": "ok", "error": None}, scores, skips)
+                item = replace(item, video_path=_write_clip(Path(video_dir) / run_id / f"{case_id}_{seed}.npz",
+                                                            num_frames, rng))
+            store.write_item(run_id, item, scores, skips)
     if not floor:
         fvd = SET_METRICS["fvd"]
-        store.write_set_scores(run_id, [{"metric": "fvd", "value": fvd[2] + spec.shift.get("fvd", 0.0),
-                                         "units": fvd[0], "higher_is_better": fvd[1], "source": fvd[4]}])
+        store.write_set_scores(run_id, [ScoreRow("fvd", fvd[2] + spec.shift.get("fvd", 0.0), fvd[0], fvd[1],
+                                                 fvd[4])])
     store.finish_run(run_id, "finished", {"total_s": 1.0})
     return run_id
 

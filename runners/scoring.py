@@ -1,0 +1,77 @@
+"""Scoring one video with a list of metrics: the one place this happens.
+
+The runner (inline or in worker processes), the parse floor (a floor run is an
+ordinary run of the simulator oracle) and the benchmarks all call ``score_video``,
+so a number means the same wherever it was computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vbench_lite.case import Case
+from vbench_lite.errors import UserError
+from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric, VideoContext, as_score
+from vbench_lite.store import ScoreRow
+from vbench_lite.video import Video
+
+
+@dataclass
+class ScoredVideo:
+    """What scoring one video gives: score rows, ``{metric: reason}`` for metrics that
+    produced nothing, and ``{metric: feature vector}`` for set-level metrics (FVD)."""
+
+    scores: list[ScoreRow] = field(default_factory=list)
+    skips: dict[str, str] = field(default_factory=dict)
+    features: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def values(self) -> dict[str, float]:
+        """``{output: value}`` (for benchmarks and tables)."""
+        return {s.metric: s.value for s in self.scores}
+
+
+def score_video(video: Video, case: Case | None, metrics: list[Metric]) -> ScoredVideo:
+    """All metrics on one video, sharing one ``VideoContext`` (flow computed once).
+    A metric that does not apply, skips itself or fails is recorded with its reason;
+    it never sinks the other metrics."""
+    ctx = VideoContext(video, case)
+    out = ScoredVideo()
+    for m in metrics:
+        reason = m.applies_to(case)
+        if reason:
+            out.skips[m.name] = reason
+            continue
+        try:
+            if isinstance(m, SetMetric):
+                out.features[m.name] = m.features(video, case, ctx)
+                continue
+            result = m.compute(video, case, ctx)
+        except MetricSkipped as exc:
+            out.skips[m.name] = str(exc) or "not applicable"
+            continue
+        except Exception as exc:  # a metric bug must not sink the item or the run
+            out.skips[m.name] = f"error: {reason_of(exc)}"
+            continue
+        out.scores.extend(score_rows(m, result))
+    return out
+
+
+def score_rows(metric: Metric, result: dict) -> list[ScoreRow]:
+    """Rows for a metric's result, each carrying the output's own declaration."""
+    declared = {o.name: o for o in metric.outputs}
+    rows = []
+    for key, value in result.items():
+        out = declared.get(key)
+        if out is None:
+            raise RuntimeError(f"metric {metric.name} returned undeclared output {key!r}")
+        s = as_score(value)
+        rows.append(ScoreRow(key, s.value, out.units, out.higher_is_better, metric.name, s.timeline))
+    return rows
+
+
+def reason_of(exc: BaseException) -> str:
+    """One line for a stored failure reason (the exception type unless a user error)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, UserError) else f"{type(exc).__name__}: {text}"
