@@ -147,17 +147,35 @@ def render_html(report: Report) -> str:
     return "\n".join(out)
 
 
-def write_report(store_path, run_ids: list[str], out: str | Path, *, previews: bool = True,
-                 exports: bool = False) -> Path:
-    """Build and write the HTML report of ``run_ids`` (ids, names or 'latest') to
-    ``out``; with ``exports`` also Markdown, CSV/JSON and PNG+SVG plots beside it
-    (``<out stem>_files/``). Returns the HTML path."""
+def safe_name(label: str) -> str:
+    """The one naming rule for report files: a run's label with anything but
+    letters, digits, '.', '_' and '-' replaced, at most 80 characters, never a path."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._")[:80] or "report"
+
+
+def report_path(store_path, label: str) -> Path:
+    """Default HTML path of a report whose first run is ``label``: ``<store dir>/reports/<safe label>.html``."""
+    return Path(store_path).parent / "reports" / f"{safe_name(label)}.html"
+
+
+def save_report(report: Report, out: str | Path, *, exports: bool = False) -> Path:
+    """Write a built report's HTML to ``out``; with ``exports`` also Markdown, CSV/JSON
+    and PNG+SVG plots beside it (``<out stem>_files/``). Returns the HTML path."""
     out = Path(out)
-    with open_store(store_path) as store:
-        report = build_report(store, list(run_ids), previews=previews)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report), encoding="utf-8")
     if exports:
         from vbench_lite.reports.export import write_exports
         write_exports(report, out.with_name(out.stem + "_files"))
     return out
+
+
+def write_report(store_path, run_ids: list[str], out: str | Path | None = None, *, previews: bool = True,
+                 exports: bool = False) -> Path:
+    """Build and write the report of ``run_ids`` (ids, names or 'latest'); ``out``
+    defaults to ``report_path`` of the first run. Returns the HTML path."""
+    with open_store(store_path) as store:
+        report = build_report(store, list(run_ids), previews=previews)
+    return save_report(report, out or report_path(store_path, report.sections[0].data.label), exports=exports)

@@ -74,23 +74,16 @@ def test_baseline_latest_skips_unfinished_and_other_suites(tmp_path, capsys):
     assert "tonight vs baseline old" in capsys.readouterr().out
 
 
-def test_sweep_plots_the_grid(store, tmp_path, monkeypatch, capsys):
-    """`sweep` = the runner's run_from_args (stubbed here with runs written to the
-    store, as the runner would) + the motion-vs-flicker plot of those runs."""
-    import vbench_lite.cli.run as run_cli
-    from helpers.synthetic_store import write_run
-    from vbench_lite.store import Store
-
-    def fake_run_from_args(args):
-        with Store(args.store) as st:
-            return [write_run(st, SyntheticRun(f"g[steps={s}]", seed=s, settings={"steps": s}, sweep="sweep-x",
-                                               shift={"motion_px": 0.2 * s}), n_prompt=6, n_probe=2)
-                    for s in (2, 4)]
-
-    monkeypatch.setattr(run_cli, "run_from_args", fake_run_from_args)
+def test_sweep_plots_the_grid(tmp_path, capsys):
+    """A real sweep: one run per grid point through the runner, the runs' ids, their
+    HTML report and the motion-vs-flicker plot."""
     path = tmp_path / "s.sqlite"
     stem = tmp_path / "plots" / "sw"
-    assert main(["sweep", "--sweep", "steps=2,4", "--store", str(path), "--plot", str(stem)]) == 0
+    assert main(["sweep", "-g", "simulator", "--set", "perturb=speed", "--sweep", "strength=0,0.3",
+                 "--metrics", "warping_error,motion,flicker", "--no-progress", "--no-floor",
+                 "--store", str(path), "--plot", str(stem)]) == 0
     assert (tmp_path / "plots" / "sw.png").exists() and (tmp_path / "plots" / "sw.svg").exists()
-    assert "g[steps=2]" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "simulator[strength=0]" in out and "simulator[strength=0.3]" in out
+    assert err.count("run ") == 2 and "report: " in err
     assert main(["sweep", "--store", str(path)]) == 2  # no --sweep: a clear error

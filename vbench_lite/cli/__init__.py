@@ -18,7 +18,7 @@ import sys
 from vbench_lite import __version__
 from vbench_lite.errors import UserError
 
-# module per group of subcommands; a module missing (work in progress) is skipped
+# module per group of subcommands
 COMMAND_MODULES = [
     "vbench_lite.cli.run",  # run, eval
     "vbench_lite.cli.listing",  # list
@@ -36,13 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

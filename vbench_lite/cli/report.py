@@ -74,19 +74,11 @@ def register(sub) -> None:
     s = sub.add_parser("sweep", help="run a settings grid and plot motion vs warping error / flicker",
                        description="Like `run` with --sweep KEY=V1,V2,...; ends with the motion-vs-flicker "
                        "plot (Pareto front marked) of the grid's runs.")
-    try:
-        from vbench_lite.cli.run import add_run_arguments
-    except ImportError:  # the runner CLI is not installed: sweep is unavailable, the rest works
-        s.set_defaults(func=lambda a: _unavailable())
-        return
+    from vbench_lite.cli.run import add_run_arguments
+
     add_run_arguments(s)
     s.add_argument("--plot", type=Path, help="plot file stem (default: <store dir>/reports/sweep_<name>)")
     s.set_defaults(func=cmd_sweep)
-
-
-def _unavailable() -> int:
-    from vbench_lite.errors import UserError
-    raise UserError("sweep needs the runner (vbench_lite.cli.run), which is not installed")
 
 
 def _open(args):
@@ -113,8 +105,8 @@ def _print_df(df, fmt: str = "table", file=None) -> None:
 
 def cmd_report(args) -> int:
     from vbench_lite.reports.build import build_report
-    from vbench_lite.reports.export import to_json, to_markdown, write_exports
-    from vbench_lite.reports.html import render_html
+    from vbench_lite.reports.export import to_json, to_markdown
+    from vbench_lite.reports.html import report_path, save_report
     from vbench_lite.store import DEFAULT_STORE
 
     with _open(args) as store:
@@ -127,18 +119,10 @@ def cmd_report(args) -> int:
         for s in rep.sections:
             print(f"== {s.data.label} ({s.data.run_id}): {len(s.data.items)} items, {len(s.failures)} failed")
             _print_df(s.summary.drop(columns=["source"]))
-    out = args.out or Path(args.store or DEFAULT_STORE()).parent / "reports" / f"{_safe(rep.sections[0].data.label)}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(rep), encoding="utf-8")
-    if not args.no_exports:
-        write_exports(rep, out.with_name(out.stem + "_files"))
+    out = save_report(rep, args.out or report_path(args.store or DEFAULT_STORE(), rep.sections[0].data.label),
+                      exports=not args.no_exports)
     print(f"report: {out}", file=sys.stderr)
     return 0
-
-
-def _safe(name: str) -> str:
-    import re
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80] or "report"
 
 
 def cmd_compare(args) -> int:
@@ -193,28 +177,34 @@ def cmd_check(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from vbench_lite.cli.run import run_from_args
+    from vbench_lite.cli.run import execute_runs, plan_runs, write_main_report
     from vbench_lite.reports import plots, tables
     from vbench_lite.reports.data import load_run
-    from vbench_lite.store import DEFAULT_STORE
+    from vbench_lite.reports.html import safe_name
+    from vbench_lite.store import DEFAULT_STORE, FLOOR_ROLE
 
     if not args.sweep:
         from vbench_lite.errors import UserError
         raise UserError("sweep needs at least one --sweep KEY=V1,V2,... (e.g. --sweep steps=4,8,16)")
-    args.no_report = True
-    run_ids = run_from_args(args)
+    summaries, rank = execute_runs(plan_runs(args), args)
+    if rank != 0:
+        return 0
     store_path = args.store or DEFAULT_STORE()
-    args.store = store_path
+    main = [s for s in summaries if s.role != FLOOR_ROLE]
     with _open(args) as store:
-        runs = [load_run(store, r) for r in run_ids]
-    summaries = [tables.summary_table(d) for d in runs]
-    fig = plots.tradeoff_figure(summaries, plots.setting_labels([d.run for d in runs]))
-    points = tables.across_runs_wide(tables.across_runs(runs))
-    _print_df(points)
+        runs = [load_run(store, s.run_id) for s in main]
+    for s in main:
+        print(f"run {s.run_id}: {s.name} ({s.ok}/{s.total} ok)", file=sys.stderr)
+    fig = plots.tradeoff_figure([tables.summary_table(d) for d in runs], plots.setting_labels([d.run for d in runs]))
+    _print_df(tables.across_runs_wide(tables.across_runs(runs)))
+    if not args.no_report:
+        path = write_main_report(args, summaries)
+        if path:
+            print(f"report: {path}", file=sys.stderr)
     if fig is None:
         print("sweep: no motion output in these runs, so no motion-vs-flicker plot", file=sys.stderr)
         return 0
-    stem = args.plot or Path(store_path).parent / "reports" / f"sweep_{_safe(runs[0].run.get('sweep') or runs[0].label)}"
+    stem = args.plot or Path(store_path).parent / "reports" / f"sweep_{safe_name(runs[0].run.get('sweep') or runs[0].label)}"
     for p in plots.save_figure(fig, stem):
         print(f"plot: {p}", file=sys.stderr)
     return 0

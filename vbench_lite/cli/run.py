@@ -9,7 +9,8 @@ from pathlib import Path
 from vbench_lite.errors import UserError
 from vbench_lite.store import FLOOR_ROLE
 
-SHIPPED_DIT = Path(__file__).resolve().parent.parent / "generators" / "weights" / "reference_dit.safetensors"
+SHIPPED_DIT = (Path(__file__).resolve().parent.parent / "generators" / "dit" / "weights"
+               / "reference_dit.safetensors")
 
 
 def default_generator() -> str:
@@ -68,11 +69,11 @@ def _metric_list(args) -> list[str] | None:
     return [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
 
 
-def run_from_args(args) -> list[str]:
-    """Execute the runs that ``args`` describe; return the ids of the runs asked for
-    (not their floor runs). Every run is prepared -- settings, suites and metric
-    options checked -- before the first one is recorded, so a bad value in any grid
-    point is one line and exit 2, never a run of failed items."""
+def plan_runs(args) -> list:
+    """The prepared runs that ``args`` describe, floors included. Every run is
+    prepared -- settings, suites and metric options checked -- before the first one
+    is recorded, so a bad value in any grid point is one line and exit 2, never a run
+    of failed items."""
     from vbench_lite.runners.execute import floor_spec, prepare
     from vbench_lite.runners.plan import (
         RunSpec, expand, parse_assignments, parse_metric_options, parse_seeds, parse_sweep,
@@ -94,9 +95,7 @@ def run_from_args(args) -> list[str]:
                 seen.add(key)
                 floors.append(prepare(f))
         runs += floors
-    summaries = _execute_all(runs, args)
-    args._summaries = summaries
-    return [s.run_id for s in summaries if s.role != FLOOR_ROLE]
+    return runs
 
 
 def _status(args, text: str) -> None:
@@ -113,23 +112,23 @@ def _options(args, rank: int, world: int):
                        world=world, retry_failed=not getattr(args, "keep_failed", False), workers=args.workers)
 
 
-def _execute_all(runs, args):
+def execute_runs(runs, args):
+    """(summaries, rank): every prepared run executed into the store, in order."""
     from vbench_lite.runners.distributed import rank_and_world
     from vbench_lite.runners.execute import execute
     from vbench_lite.store import DEFAULT_STORE, Store
 
     rank, world = rank_and_world()
-    args._rank = rank
     store = Store(args.store or DEFAULT_STORE())
     try:
-        return [execute(run, store, options=_options(args, rank, world)) for run in runs]
+        return [execute(run, store, options=_options(args, rank, world)) for run in runs], rank
     finally:
         store.close()
 
 
 def cmd_run(args) -> int:
-    run_from_args(args)
-    return _finish(args)
+    summaries, rank = execute_runs(plan_runs(args), args)
+    return _finish(args, summaries, rank, report=not args.no_report)
 
 
 def cmd_eval(args) -> int:
@@ -147,39 +146,30 @@ def cmd_eval(args) -> int:
         summary = execute(run, store, options=_options(args, 0, 1))
     finally:
         store.close()
-    args._summaries = [summary]
-    args.no_report = True
-    return _finish(args)
+    return _finish(args, [summary], 0, report=False)
 
 
-def _finish(args) -> int:
+def _finish(args, summaries, rank: int, *, report: bool) -> int:
     from vbench_lite.cli.output import print_summaries
 
-    summaries = args._summaries
-    if getattr(args, "_rank", 0) != 0:
+    if rank != 0:
         return 0  # under torchrun, rank 0 reports for everyone
-    report_path = None
-    if not getattr(args, "no_report", True) and summaries:
-        report_path = _write_report(args, summaries)
-    print_summaries(summaries, args.store, fmt=args.format, report_path=report_path)
+    path = write_main_report(args, summaries) if report and summaries else None
+    print_summaries(summaries, args.store, fmt=args.format, report_path=path)
     if args.fail_on_error and any(s.failed for s in summaries):
         return 1
     return 0
 
 
-def _write_report(args, summaries):
-    """The HTML report of the main run(s), when the reports package provides it."""
-    try:
-        from vbench_lite.reports.html import write_report
-    except ImportError:
-        return None
+def write_main_report(args, summaries):
+    """The HTML report of the runs asked for (their floors are read beside them), by
+    the one report writer and naming rule (``reports.html.write_report``)."""
+    from vbench_lite.reports.html import write_report
     from vbench_lite.store import DEFAULT_STORE
 
     main = [s for s in summaries if s.role != FLOOR_ROLE] or summaries
-    store_path = args.store or DEFAULT_STORE()
-    out = Path(store_path).parent / "reports" / f"{main[0].name}.html"
     try:
-        return write_report(store_path, [s.run_id for s in main], out)
+        return write_report(args.store or DEFAULT_STORE(), [s.run_id for s in main])
     except UserError as exc:
         print(f"vbench-lite: report not written: {exc}", file=sys.stderr)
         return None
