@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from vbench_lite.case import resolve_suite
-from vbench_lite.generators.dit_generator import ReferenceDiTGenerator
+from vbench_lite.generators.dit.generator import ReferenceDiTGenerator
 from vbench_lite.metrics import METRICS
 from vbench_lite.metrics.base import MetricSkipped, VideoContext, as_score
 from vbench_lite.video import Video
@@ -90,7 +90,7 @@ def cmd_speed(args, gen, settings):
 
 
 def cmd_physics(args, gen, settings):
-    from vbench_lite.probes.oracle import SimulatorGenerator
+    from vbench_lite.generators.simulator import SimulatorGenerator
 
     names = ("velocity_error", "position_error")
     rows = {}

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test clip builder
 
 
 def main() -> None:
@@ -28,8 +32,9 @@ def main() -> None:
 
     import skimage.data
 
+    from helpers.synthetic_clips import pan_video
+
     from vbench_lite.metrics import VideoContext
-    from vbench_lite.metrics._synthetic import pan_video
     from vbench_lite.metrics.flicker import Flicker
     from vbench_lite.metrics.flow import video_flows
     from vbench_lite.metrics.identity import IdentityDrift

@@ -29,6 +29,11 @@ def probe_parse(video, case, ctx: VideoContext):
     return ctx.get("probe_parse", lambda: parse_video(*truth.world_window(video.frames)))
 
 
+# the physics metrics, by registry name (what the parse floor is made of)
+PHYSICS_METRICS = ("velocity_error", "position_error", "permanence", "conservation", "monotone_change",
+                   "shape_drift")
+
+
 class _PhysicsMetric(Metric):
     group: ClassVar[str] = "physics"
     needs: ClassVar[frozenset[str]] = frozenset({NEEDS_TRUTH})

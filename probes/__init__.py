@@ -9,7 +9,8 @@ anti-aliased at any size (10 world units across the frame; default 32 frames at
 - ``scene``: scene description and the exact event-driven simulator
 - ``render``: the vectorised renderer; ``truth``: ``ProbeTruth`` (one case's truth)
 - ``parse``: reads a video back into per-frame object states
-- ``perturb``: controlled physical errors; ``oracle``: the ``simulator`` generator
+- ``perturb``: controlled physical errors (the ``simulator`` generator that renders
+  them lives in ``vbench_lite.generators.simulator``)
 - ``suites``: ``default``, ``probes-id``, ``probes-ood``
 
 The scores themselves live in ``vbench_lite.metrics.physics``.

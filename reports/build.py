@@ -87,7 +87,7 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
             tl = load_timelines(store, s.data.run_id, "warping_error")
             hib = info.loc["warping_error", "higher_is_better"]
             f = plots.timeline_figure(tl, higher_is_better=bool(hib) if hib == hib else False,
-                                      units=info.loc["warping_error", "units"], seams=_seams(s.data.run, tl))
+                                      units=info.loc["warping_error", "units"], seams=_seams(s.data.run))
             if f is not None:
                 figs[f"timeline_{i}"] = f
                 caps[f"timeline_{i}"] = (f"{s.data.label}: per-frame warping error of the worst clips and "
@@ -113,15 +113,7 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
     return figs, caps
 
 
-def _seams(run: dict, tl) -> list[int] | None:
-    """Rollout window boundaries of a run whose settings declare ``window``/``overlap``
-    (the reference DiT), at the clip length of its timelines."""
-    from vbench_lite.generators.windows import seam_pairs
-
-    settings = run.get("settings") or {}
-    try:
-        window, overlap = int(settings["window"]), int(settings["overlap"])
-        total = max(len(t) for t in tl["timeline"]) + 1  # pairs -> frames
-        return seam_pairs(total, window, overlap)
-    except (KeyError, TypeError, ValueError):
-        return None
+def _seams(run: dict) -> list[int] | None:
+    """Rollout window boundaries (frame-pair indices) the generator declared and the
+    runner recorded in the run's provenance (``Generator.seams``); None when absent."""
+    return (run.get("provenance") or {}).get("seams")

@@ -109,6 +109,18 @@ def physics_table(data: RunData, floor: pd.DataFrame | None = None, *, confidenc
     return df[PHYSICS_COLUMNS].reset_index(drop=True)
 
 
+def group_means(data: RunData, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Mean of each output per (scenario group, split), one row per group with an
+    ``n`` column (items): the parse-floor table of ``probes floor``."""
+    sc = data.scores[data.scores["grp"] != ""]
+    if metrics is not None:
+        sc = sc[sc["metric"].isin(metrics)]
+    wide = sc.pivot_table(index=["grp", "split"], columns="metric", values="value", aggfunc="mean")
+    n = data.items.groupby(["grp", "split"]).size().rename("n")
+    out = wide.join(n, how="left").reset_index().rename(columns={"grp": "scenario"})
+    return out[["scenario", "split", "n", *wide.columns]]
+
+
 def physics_heading(physics: pd.DataFrame) -> str:
     """A physics table's title that says whether a floor is shown (never claims one
     that is not there)."""

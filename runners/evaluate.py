@@ -1,4 +1,5 @@
-"""``eval``: turn paths on disk into cases and an in-memory generator that reads them.
+"""``eval``: turn paths on disk into cases and an in-memory generator that reads them
+(``vbench_lite.generators.files.FilesGenerator``).
 
 A video file is one video; a folder holding image frames is one video; any other
 folder is a folder of videos (each file or frame folder inside it is one). Case ids
@@ -20,36 +21,9 @@ from pathlib import Path
 
 from vbench_lite.case import Case, check_prompt
 from vbench_lite.errors import UserError
-from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.io import IMAGE_EXTS, content_fingerprint, is_video_path, read_video
+from vbench_lite.generators.files import FilesGenerator
+from vbench_lite.io import IMAGE_EXTS, is_video_path
 from vbench_lite.runners.plan import RunSpec
-
-
-class FilesGenerator(Generator):
-    """Reads the file mapped to each case; a bad file fails its item alone."""
-
-    name = "files"
-    settings = {"fps": 0.0}
-
-    def __init__(self, paths: dict[str, Path]):
-        super().__init__()
-        self.paths = paths
-
-    @property
-    def capabilities(self):
-        return Capabilities(text=True, max_batch=4)
-
-    def fingerprint(self, settings):
-        return content_fingerprint(self.paths)
-
-    def generate(self, cases, settings):
-        out = []
-        for c in cases:
-            try:
-                out.append(read_video(self.paths[c.case_id], fps=settings["fps"] or None))
-            except UserError as exc:
-                out.append(exc)
-        return out
 
 
 def collect_videos(paths: list[Path]) -> list[Path]:

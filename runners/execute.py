@@ -30,7 +30,7 @@ from vbench_lite.generators.base import Generator
 from vbench_lite.io import read_video, write_cache
 from vbench_lite.metrics import load_metrics
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric
-from vbench_lite.runners.plan import FLOOR_ROLE, RunSpec
+from vbench_lite.runners.plan import EVAL_ROLE, FLOOR_ROLE, RunSpec
 from vbench_lite.runners.provenance import provenance
 from vbench_lite.runners.scoring import ScoredVideo, reason_of, score_rows
 from vbench_lite.runners.workers import Scorer
@@ -149,10 +149,19 @@ def floor_spec(run: PreparedRun) -> RunSpec | None:
         return None
     if run.spec.role == FLOOR_ROLE or (run.spec.generator == "simulator" and run.settings.get("perturb") == "none"):
         return None
-    return RunSpec(generator="simulator", suites=run.spec.suites, seeds=run.spec.seeds, metrics=run.spec.metrics,
-                   metric_options=run.spec.metric_options,
-                   name=f"floor-{'+'.join(run.spec.suites)}-{run.render.height}x{run.render.width}",
-                   role=FLOOR_ROLE, render=run.render)
+    return oracle_spec(run.spec.suites, run.spec.seeds, run.render, run.spec.metrics, run.spec.metric_options)
+
+
+def oracle_spec(suites: list[str], seeds: list[int], render, metrics: list[str] | None = None,
+                metric_options: dict | None = None, perturb: str = "none", strength: float = 0.0) -> RunSpec:
+    """The simulator oracle over ``suites`` at ``render``: unperturbed, it is *the*
+    floor run (role ``floor``; ``run``'s floors and ``probes floor`` are this one
+    spec); perturbed, an ordinary run with a controlled physical error."""
+    floor = perturb == "none"
+    name = f"{'floor' if floor else f'simulator-{perturb}{strength:g}'}-{'+'.join(suites)}-{render.height}x{render.width}"
+    return RunSpec(generator="simulator", settings={} if floor else {"perturb": perturb, "strength": str(strength)},
+                   suites=list(suites), seeds=list(seeds), metrics=metrics, metric_options=metric_options or {},
+                   name=name, role=FLOOR_ROLE if floor else EVAL_ROLE, render=render)
 
 
 def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator | None = None,
@@ -173,7 +182,8 @@ def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator |
         run.run_id, name=run.name, generator=run.spec.generator, settings=settings,
         suites=list(run.suite_versions), seeds=run.spec.seeds, metrics={m.name: m.describe() for m in metrics},
         skipped_metrics=run.skipped,
-        provenance=provenance(fingerprint=run.fingerprint, cache_dir=str(cache_dir)),
+        provenance=provenance(fingerprint=run.fingerprint, cache_dir=str(cache_dir),
+                              seams=run.generator.seams(run.settings, run.render.num_frames)),
         sweep=run.spec.sweep, role=run.spec.role,
     )
     planned = [c.with_seed(s) for c in run.cases for s in run.spec.seeds]

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from vbench_lite.generators.dit import DiT, Conditioning, DiTConfig, patchify, unpatchify
-from vbench_lite.generators.dit_data import (
+from vbench_lite.generators.dit.model import DiT, Conditioning, DiTConfig, patchify, unpatchify
+from vbench_lite.generators.dit.data import (
     DropoutConfig, measure_speed, synthetic_clip, to_model, to_uint8, training_conditioning,
 )
-from vbench_lite.generators.flow_matching import flow_loss, rollout, sample, window_starts
-from vbench_lite.generators.text_encoder import tokenize
+from vbench_lite.generators.dit.flow_matching import flow_loss, rollout, sample, window_starts
+from vbench_lite.generators.dit.text_encoder import tokenize
 
 TINY = DiTConfig(frames=8, height=16, width=16, patch=(4, 4, 4), dim=32, depth=2, heads=2, text_len=8)
 

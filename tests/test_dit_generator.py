@@ -9,9 +9,9 @@ import torch
 from vbench_lite.case import Case
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators import create_generator
-from vbench_lite.generators.dit import DiT, DiTConfig
-from vbench_lite.generators.dit_generator import SHIPPED, ReferenceDiTGenerator
-from vbench_lite.generators.train_dit import CHECKPOINT, main as train_main, save_checkpoint
+from vbench_lite.generators.dit.model import DiT, DiTConfig
+from vbench_lite.generators.dit.generator import SHIPPED, ReferenceDiTGenerator
+from vbench_lite.generators.dit.train import CHECKPOINT, main as train_main, save_checkpoint
 
 TINY = DiTConfig(frames=8, height=16, width=16, patch=(4, 4, 4), dim=32, depth=2, heads=2, text_len=8)
 
@@ -50,6 +50,13 @@ def test_registered_and_declares_native_geometry():
     assert caps.resolution == (32, 32) and caps.num_frames == 32 and caps.cond_frames == 4 and caps.text
     spec = caps.render_spec()
     assert (spec.height, spec.width, spec.num_frames, spec.cond_frames) == (32, 32, 32, 4)
+
+
+def test_declares_its_rollout_seams():
+    gen = ReferenceDiTGenerator()
+    assert gen.seams(gen.resolve_settings({}), 32) == [15, 27]  # windows of 16 start at 0, 12, 24
+    assert gen.seams(gen.resolve_settings({"window": "8", "overlap": "2"}), 20) == [7, 13]  # starts 0, 6, 12
+    assert gen.seams(gen.resolve_settings({}), 16) == []  # one window, no seam
 
 
 def test_rollout_length_and_given_frames_through_the_generator(tiny_checkpoint):

@@ -2,16 +2,16 @@
 
 Ladders on real photographs (scikit-image's bundled astronaut, coffee, chelsea) panned
 by ``pan_video``; flicker injected by the ``flicker`` degradation of
-``vbench_lite.generators.degrade`` (per-frame gain and colour cast).
+``vbench_lite.generators.degraded`` (per-frame gain and colour cast).
 """
 
 import numpy as np
 import pytest
 
 from vbench_lite.errors import UserError
-from vbench_lite.generators.degrade import degrade_frames
+from vbench_lite.generators.degraded import degrade_frames
 from vbench_lite.metrics import VideoContext
-from vbench_lite.metrics._synthetic import pan_video
+from helpers.synthetic_clips import pan_video
 from vbench_lite.metrics._temporal import FlowMetric
 from vbench_lite.metrics.base import LOWER, UNDIRECTED
 from vbench_lite.metrics.flicker import Flicker, block_flicker, frame_differences

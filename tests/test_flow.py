@@ -7,7 +7,7 @@ import pytest
 from vbench_lite.errors import UserError
 from vbench_lite.metrics import VideoContext
 from vbench_lite.metrics import flow as F
-from vbench_lite.metrics._synthetic import pan_video
+from helpers.synthetic_clips import pan_video
 from vbench_lite.video import Video
 
 skdata = pytest.importorskip("skimage.data")

@@ -10,7 +10,7 @@ from conftest import FAKE_PROGRAM, command_argv, moving_square
 from vbench_lite.case import Case
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators import create_generator
-from vbench_lite.generators.degrade import KINDS, degrade_frames
+from vbench_lite.generators.degraded import KINDS, degrade_frames
 from vbench_lite.io import write_cache
 from vbench_lite.video import Video
 
@@ -96,3 +96,11 @@ def test_degraded_wraps_another_generator(tmp_path):
     assert not np.array_equal(v.frames, moving_square())
     with pytest.raises(UserError, match="strength"):
         gen.resolve_settings({"base": "folder", "strength": "2"})
+    assert gen.seams(st, 8) == []  # a folder's clips have no rollout seams
+
+
+def test_degraded_passes_the_base_generators_seams_through():
+    pytest.importorskip("torch")
+    gen = create_generator("degraded")
+    st = gen.resolve_settings({"base": "reference-dit", "kind": "flicker"})
+    assert gen.seams(st, 32) == [15, 27]

@@ -6,9 +6,9 @@ import pytest
 from scipy.stats import spearmanr
 
 from vbench_lite.errors import UserError
-from vbench_lite.generators.degrade import degrade_frames
+from vbench_lite.generators.degraded import degrade_frames
 from vbench_lite.metrics import VideoContext
-from vbench_lite.metrics._synthetic import pan_video
+from helpers.synthetic_clips import pan_video
 from vbench_lite.metrics.identity import IdentityDrift, appearance_features, drift_curve, drift_summary
 from vbench_lite.video import Video
 

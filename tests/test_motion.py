@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vbench_lite.metrics import VideoContext
-from vbench_lite.metrics._synthetic import pan_video
+from helpers.synthetic_clips import pan_video
 from vbench_lite.metrics.motion import Motion
 from vbench_lite.video import Video
 

@@ -77,7 +77,7 @@ def test_rollout_seams_are_marked_on_the_timeline():
     import numpy as np
     import pandas as pd
 
-    from vbench_lite.generators.windows import seam_pairs
+    from vbench_lite.generators.dit.windows import seam_pairs
     from vbench_lite.reports.plots import timeline_figure
 
     assert seam_pairs(32, 16, 4) == [15, 27]  # windows start at 0, 12, 24
@@ -87,3 +87,13 @@ def test_rollout_seams_are_marked_on_the_timeline():
     fig = timeline_figure(tl, seams=seam_pairs(32, 16, 4))
     lines = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
     assert sorted(ln.get_xdata()[0] for ln in lines) == [15, 27]
+
+
+def test_report_reads_the_seams_the_run_recorded():
+    """The runner records the generator's declared seams in the run's provenance;
+    the report reads them from there (reports never import generators)."""
+    from vbench_lite.reports.build import _seams
+
+    assert _seams({"provenance": {"seams": [15, 27]}}) == [15, 27]
+    assert _seams({"provenance": {"seams": []}}) == []
+    assert _seams({"provenance": {}}) is None and _seams({}) is None

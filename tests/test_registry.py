@@ -38,6 +38,16 @@ def test_decorator_registration_and_duplicates():
         reg.register("a", "other:Thing")
 
 
+def test_unregister():
+    reg = Registry("thing")
+    reg.register("a", "mod:Thing")
+    assert reg.unregister("a") == "mod:Thing" and "a" not in reg
+    with pytest.raises(KeyError):
+        reg.unregister("a")
+    reg.register("a", "other:Thing")  # the name is free again
+    assert "a" in reg
+
+
 def test_entry_point_group(monkeypatch):
     from importlib import metadata
 

@@ -30,7 +30,14 @@ class MeanBrightness(Metric):
         return {"test_mean_brightness": Score(float(per_frame.mean()), per_frame)}
 
 
-METRICS.register("test_mean_brightness", MeanBrightness, overwrite=True)
+@pytest.fixture
+def mean_brightness():
+    """``test_mean_brightness`` in the metric registry for one test, removed afterwards
+    (importing this module changes no global state). Only in-process scoring sees it:
+    spawned worker processes import a fresh registry, so worker tests use built-ins."""
+    METRICS.register("test_mean_brightness", MeanBrightness)
+    yield "test_mean_brightness"
+    METRICS.unregister("test_mean_brightness")
 
 
 class ToyGenerator(Generator):
@@ -66,7 +73,7 @@ def _cases(ids):
     return [Case(cid, suite="t") for cid in ids]
 
 
-def test_run_writes_store_and_resume_does_not_double(tmp_path):
+def test_run_writes_store_and_resume_does_not_double(tmp_path, mean_brightness):
     store = Store(tmp_path / "r.sqlite")
     spec = RunSpec("toy", seeds=[0, 1], metrics=["test_mean_brightness"], name="t1")
     gen = ToyGenerator()
@@ -97,7 +104,21 @@ def test_run_writes_store_and_resume_does_not_double(tmp_path):
     assert v_half < v_full
 
 
-def test_cached_videos_are_reused_after_losing_store_rows(tmp_path):
+def test_run_records_the_generators_seams(tmp_path, mean_brightness):
+    class Windowed(ToyGenerator):
+        def seams(self, settings, num_frames):
+            return [num_frames // 2 - 1]
+
+    store = Store(tmp_path / "r.sqlite")
+    s = execute(RunSpec("toy", metrics=["test_mean_brightness"]), store, generator=Windowed(),
+                cases=_cases(["a"]), progress=False)
+    assert store.run(s.run_id)["provenance"]["seams"] == [15]  # the default render: 32 frames
+    s = execute(RunSpec("toy", metrics=["test_mean_brightness"], name="plain"), store, generator=ToyGenerator(),
+                cases=_cases(["a"]), progress=False)
+    assert store.run(s.run_id)["provenance"]["seams"] == []
+
+
+def test_cached_videos_are_reused_after_losing_store_rows(tmp_path, mean_brightness):
     store = Store(tmp_path / "r.sqlite")
     spec = RunSpec("toy", metrics=["test_mean_brightness"])
     execute(spec, store, generator=ToyGenerator(), cases=_cases(["a", "b"]), progress=False)
@@ -108,7 +129,7 @@ def test_cached_videos_are_reused_after_losing_store_rows(tmp_path):
     assert gen.calls == [] and s.ok == 2
 
 
-def test_probe_cases_with_wrong_shape_fail_clearly(tmp_path):
+def test_probe_cases_with_wrong_shape_fail_clearly(tmp_path, mean_brightness):
     store = Store(tmp_path / "r.sqlite")
     case = Case("short-probe", num_frames=8, height=32, width=32, truth=object())
     s = execute(RunSpec("toy", metrics=["test_mean_brightness"]), store, generator=ToyGenerator(),

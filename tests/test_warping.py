@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from vbench_lite.generators.degrade import degrade_frames
+from vbench_lite.generators.degraded import degrade_frames
 from vbench_lite.metrics import VideoContext
-from vbench_lite.metrics._synthetic import pan_video
+from helpers.synthetic_clips import pan_video
 from vbench_lite.metrics.warping import WarpingError
 from vbench_lite.video import Video
 

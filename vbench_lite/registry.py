@@ -53,6 +53,15 @@ class Registry(Generic[T]):
 
         return decorator
 
+    def unregister(self, name: str) -> Any:
+        """Remove ``name`` and return what was registered under it (a lazy
+        ``"module:Attr"`` string if it was never looked up); KeyError if absent.
+        For tests and plugins that register something only for a while."""
+        try:
+            return self._entries.pop(name)
+        except KeyError:
+            raise KeyError(f"{self.kind} {name!r} is not registered") from None
+
     def _add(self, name: str, target: Any, overwrite: bool) -> None:
         existing = self._entries.get(name)
         if existing is not None and not overwrite and existing is not target and existing != target:

@@ -32,6 +32,9 @@ def register(sub) -> None:
     f.add_argument("--frames", type=int, default=32)
     f.add_argument("--perturb", default="none", help="score a perturbed simulator instead")
     f.add_argument("--strength", type=float, default=0.0)
+    f.add_argument("--seeds", default="0", help="seeds, e.g. 0,1,2 or 0-4 (default: 0)")
+    f.add_argument("--store", type=Path, help="results store the floor run is written to (default: "
+                   "$VBENCH_LITE_STORE or ./vbench_results/results.sqlite); a second call reads it back")
     f.add_argument("--format", choices=("table", "json"), default="table")
     f.set_defaults(func=cmd_floor)
 
@@ -101,27 +104,29 @@ def _gif(frames, path: Path, fps: float, zoom: int) -> list[Path]:
 
 
 def cmd_floor(args) -> int:
-    from vbench_lite.case import RenderSpec, resolve_suite
-    from vbench_lite.errors import UserError
-    from vbench_lite.metrics.physics_floor import floor_table
+    """The floor is an ordinary run of the simulator oracle through the runner (the
+    same run ``vbench-lite run`` scores beside a probe suite), read back from the store."""
+    from vbench_lite.case import RenderSpec
+    from vbench_lite.metrics.physics import PHYSICS_METRICS
+    from vbench_lite.reports.data import load_run
+    from vbench_lite.reports.tables import group_means
+    from vbench_lite.runners.execute import execute, oracle_spec, prepare
+    from vbench_lite.runners.plan import parse_seeds
+    from vbench_lite.store import DEFAULT_STORE, Store
 
-    suite = resolve_suite(args.suite)
-    cases = [c for c in suite.cases(RenderSpec(args.size, args.size, args.frames)) if c.truth is not None]
-    if not cases:
+    spec = oracle_spec([args.suite], parse_seeds(args.seeds), RenderSpec(args.size, args.size, args.frames),
+                       list(PHYSICS_METRICS), perturb=args.perturb, strength=args.strength)
+    run = prepare(spec)
+    if not run.has_truth:
+        from vbench_lite.errors import UserError
         raise UserError(f"suite {args.suite!r} has no physics probes; use default, probes-id or probes-ood")
-    rows = floor_table(cases, args.perturb, args.strength)
+    with Store(args.store or DEFAULT_STORE()) as store:
+        summary = execute(run, store, progress=False)
+        table = group_means(load_run(store, summary.run_id))
     if args.format == "json":
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(json.loads(table.to_json(orient="records")), indent=2))
         return 0
-    keys = []
-    for row in rows:
-        keys += [k for k in row if k not in ("scenario", "split", "cases") and k not in keys]
-    head = ["scenario", "split", "n"] + keys
     print(f"parse floor: suite {args.suite}, {args.size}x{args.size}, {args.frames} frames, "
-          f"simulator perturb={args.perturb} strength={args.strength:g}")
-    print("  ".join(f"{h:>14}" if i > 2 else f"{h:<14}" for i, h in enumerate(head)))
-    for row in rows:
-        cells = [row["scenario"], row["split"], str(row["cases"])]
-        cells += [f"{row[k]:.4g}" if k in row else "-" for k in keys]
-        print("  ".join(f"{c:>14}" if i > 2 else f"{c:<14}" for i, c in enumerate(cells)))
+          f"simulator perturb={args.perturb} strength={args.strength:g} (run {summary.run_id})")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}", na_rep="-"))
     return 0

@@ -12,8 +12,8 @@ GENERATORS: Registry = Registry("generator", entry_point_group="vbench_lite.gene
 GENERATORS.register("folder", "vbench_lite.generators.folder:FolderGenerator")
 GENERATORS.register("command", "vbench_lite.generators.command:CommandGenerator")
 GENERATORS.register("degraded", "vbench_lite.generators.degraded:DegradedGenerator")
-GENERATORS.register("simulator", "vbench_lite.probes.oracle:SimulatorGenerator")
-GENERATORS.register("reference-dit", "vbench_lite.generators.dit_generator:ReferenceDiTGenerator")
+GENERATORS.register("simulator", "vbench_lite.generators.simulator:SimulatorGenerator")
+GENERATORS.register("reference-dit", "vbench_lite.generators.dit.generator:ReferenceDiTGenerator")
 GENERATORS.register("diffusers", "vbench_lite.generators.diffusers_gen:DiffusersGenerator")
 
 

@@ -86,6 +86,12 @@ class Generator:
         checkpoint under the same path is a new run rather than a resume."""
         return ""
 
+    def seams(self, settings: dict[str, Any], num_frames: int) -> list[int]:
+        """Frame-pair indices (t -> t+1) where this generator joins separately made
+        pieces of a ``num_frames`` clip (window boundaries of a rollout); default none.
+        The runner records them with the run, so reports can mark them on timelines."""
+        return []
+
     def generate(self, cases: list[Case], settings: dict[str, Any]) -> list[Video | Exception]:
         raise NotImplementedError
 

@@ -1,4 +1,5 @@
-"""The ``simulator`` generator: the oracle that returns the ground-truth render.
+"""The ``simulator`` generator: the oracle that returns the ground-truth render of
+a physics probe (``vbench_lite.probes``).
 
 Scoring it gives the *parse floor* of every physics score. Its ``perturb`` and
 ``strength`` settings inject a controlled physical error (see

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vbench_lite.generators.text_encoder import TextEncoder
+from vbench_lite.generators.dit.text_encoder import TextEncoder
 
 IN_EXTRA = 4  # input channels besides the noisy clip: 3 known-frame RGB + 1 known mask
 T_MIN = 0.05  # x-prediction divides by t; JiT clips the denominator at 0.05

@@ -17,8 +17,8 @@ from typing import Callable
 
 import torch
 
-from vbench_lite.generators.dit import DiT, Conditioning
-from vbench_lite.generators.windows import window_starts  # noqa: F401  (re-exported)
+from vbench_lite.generators.dit.model import DiT, Conditioning
+from vbench_lite.generators.dit.windows import window_starts  # noqa: F401  (re-exported)
 
 Velocity = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x_t, t) -> v
 

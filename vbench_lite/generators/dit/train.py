@@ -1,6 +1,6 @@
 """Train the reference DiT with flow matching on fresh physics-world clips.
 
-    python -m vbench_lite.generators.train_dit --config vbench_lite/generators/configs/cpu.json --out DIR
+    python -m vbench_lite.generators.dit.train --config vbench_lite/generators/dit/configs/cpu.json --out DIR
 
 Writes into ``DIR``: ``reference_dit.safetensors`` (EMA weights), ``reference_dit.json``
 (model config + training provenance) and ``train_log.csv`` (step, seconds, loss), and
@@ -29,9 +29,9 @@ import numpy as np
 import torch
 
 from vbench_lite.errors import UserError
-from vbench_lite.generators.dit import DiT, count_params, preset_config
-from vbench_lite.generators.dit_data import DropoutConfig, clip_batches, to_model, training_conditioning
-from vbench_lite.generators.flow_matching import flow_loss
+from vbench_lite.generators.dit.model import DiT, count_params, preset_config
+from vbench_lite.generators.dit.data import DropoutConfig, clip_batches, to_model, training_conditioning
+from vbench_lite.generators.dit.flow_matching import flow_loss
 
 DEFAULTS = {
     "preset": "DiT-XS", "model": {}, "batch_size": 8, "lr": 3e-4, "weight_decay": 0.0,

@@ -1,7 +1,8 @@
 """Windowed rollout geometry, without torch: where each window starts, where seams are.
 
-Shared by the sampler (``flow_matching.rollout``) and the reports, which mark the
-window boundaries of a ``reference-dit`` run on its per-frame timelines.
+Shared by the sampler (``flow_matching.rollout``) and ``ReferenceDiTGenerator.seams``,
+which declares the window boundaries of a run; the runner records them in the run's
+provenance and the reports mark them on its per-frame timelines.
 """
 
 from __future__ import annotations

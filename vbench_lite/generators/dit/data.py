@@ -15,8 +15,8 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from vbench_lite.generators.dit import Conditioning, DiTConfig
-from vbench_lite.generators.text_encoder import tokenize
+from vbench_lite.generators.dit.model import Conditioning, DiTConfig
+from vbench_lite.generators.dit.text_encoder import tokenize
 
 FG_THRESHOLD = 40  # uint8 channel difference from the background that counts as an object
 

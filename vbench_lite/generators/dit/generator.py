@@ -7,7 +7,7 @@ Settings (all recorded in the run):
             steps without guidance gave the lowest velocity and warping errors; more steps
             or guidance add speckle -- see benchmarks/dit.md)
   motion    requested motion strength in px/frame at the native 32x32 (as measured by
-            ``dit_data.measure_speed`` on the training clips, ~0-2); a negative value is
+            ``dit.data.measure_speed`` on the training clips, ~0-2); a negative value is
             "auto": no request (the learned null vector), so the model infers the motion
             from the conditioning frames and the prompt (default -1)
   window    frames per generated window, a multiple of the tubelet length, <= the trained
@@ -36,10 +36,11 @@ from vbench_lite.case import Case
 from vbench_lite.weights import file_sha256
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.generators.dit import DiT, Conditioning, DiTConfig
-from vbench_lite.generators.dit_data import to_model, to_uint8
-from vbench_lite.generators.flow_matching import rollout
-from vbench_lite.generators.text_encoder import tokenize
+from vbench_lite.generators.dit.model import DiT, Conditioning, DiTConfig
+from vbench_lite.generators.dit.data import to_model, to_uint8
+from vbench_lite.generators.dit.flow_matching import rollout
+from vbench_lite.generators.dit.text_encoder import tokenize
+from vbench_lite.generators.dit.windows import seam_pairs
 from vbench_lite.video import Video
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -100,6 +101,11 @@ class ReferenceDiTGenerator(Generator):
     def fingerprint(self, settings: dict[str, Any]) -> str:
         path = self._checkpoint(settings)
         return file_sha256(path)[:16] if path.is_file() else "missing"
+
+    def seams(self, settings: dict[str, Any], num_frames: int) -> list[int]:
+        """The rollout's window boundaries as frame-pair indices (``windows.seam_pairs``)."""
+        s = {**self.settings, **settings}
+        return seam_pairs(int(num_frames), int(s["window"]), int(s["overlap"]))
 
     def model(self, settings: dict[str, Any]) -> DiT:
         path = self._checkpoint(settings)
