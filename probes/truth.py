@@ -30,15 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from vbench_lite.case import PROTOCOL
 from vbench_lite.errors import VideoError
 from vbench_lite.probes.render import render
 from vbench_lite.probes.scene import WORLD_WIDTH, Scene, Trajectory
 
-# ---- the probe protocol (Kang et al. 2024); everything else reads these ----
-PROBE_FRAMES = 32  # frames per clip
-PROBE_FPS = 10.0  # frames per second (0.1 s a frame)
-PROBE_COND_FRAMES = 4  # leading frames the protocol gives a generator
-PROBE_SIZE = 64  # default frame height and width, px (6.4 px per world unit); not part of the world
+# ---- the probe protocol (Kang et al. 2024): declared once, as vbench_lite.case.PROTOCOL ----
+PROBE_FRAMES = PROTOCOL.num_frames  # 32 frames per clip
+PROBE_FPS = PROTOCOL.fps  # 10 frames per second (0.1 s a frame)
+PROBE_COND_FRAMES = PROTOCOL.cond_frames  # 4 leading frames the protocol gives a generator
+PROBE_SIZE = PROTOCOL.height  # 64: default frame height and width, px (6.4 px per world unit); not part of the world
 WORLD_HEIGHT = WORLD_WIDTH  # the world is square: 10 x 10 units
 PROBE_DURATION = (PROBE_FRAMES - 1) / PROBE_FPS  # 3.1 s: time of the last frame
 PROBE_COND_TIME = (PROBE_COND_FRAMES - 1) / PROBE_FPS  # 0.3 s: time of the last conditioning frame

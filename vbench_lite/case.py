@@ -49,13 +49,19 @@ def check_prompt(prompt: str) -> str:
 
 @dataclass(frozen=True)
 class RenderSpec:
-    """What the generator makes: frame size, frame count, fps, conditioning frames."""
+    """What the generator makes: frame size, frame count, fps, conditioning frames.
+    The defaults are the probe protocol (``PROTOCOL``)."""
 
     height: int = 64
     width: int = 64
-    num_frames: int = 32
+    num_frames: int = 32  # Kang et al. 2024: 32 frames at 10 fps, the first 4 given
     fps: float = 10.0
     cond_frames: int = 4
+
+
+# The one declaration of the default geometry (the physics-probe protocol); probes,
+# cases, generators and the CLI read it from here.
+PROTOCOL = RenderSpec()
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,10 +77,10 @@ class Case:
     case_id: str
     suite: str = "adhoc"
     prompt: str = ""
-    num_frames: int = 32
-    height: int = 64
-    width: int = 64
-    fps: float = 10.0
+    num_frames: int = PROTOCOL.num_frames
+    height: int = PROTOCOL.height
+    width: int = PROTOCOL.width
+    fps: float = PROTOCOL.fps
     seed: int = 0
     cond_frames: np.ndarray | None = None
     group: str = ""

@@ -6,6 +6,8 @@ import json
 import math
 from pathlib import Path
 
+from vbench_lite.case import PROTOCOL
+
 
 def register(sub) -> None:
     p = sub.add_parser("probes", help="physics probes: render a preview, print the parse floor",
@@ -18,9 +20,9 @@ def register(sub) -> None:
                    "transfer")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--split", choices=("id", "ood"), default="id")
-    r.add_argument("--size", type=int, default=64, help="frame height and width in pixels")
-    r.add_argument("--frames", type=int, default=32)
-    r.add_argument("--fps", type=float, default=10.0)
+    r.add_argument("--size", type=int, default=PROTOCOL.height, help="frame height and width in pixels")
+    r.add_argument("--frames", type=int, default=PROTOCOL.num_frames)
+    r.add_argument("--fps", type=float, default=PROTOCOL.fps)
     r.add_argument("--perturb", default="none", help="none, speed, vanish, recolor, resize, drop")
     r.add_argument("--strength", type=float, default=0.0)
     r.add_argument("--out", default="probe-previews", help="output folder (created)")
@@ -28,8 +30,8 @@ def register(sub) -> None:
 
     f = psub.add_parser("floor", help="print the parse floor table (mean per scenario and split)")
     f.add_argument("--suite", default="default", help="default, probes-id or probes-ood")
-    f.add_argument("--size", type=int, default=64)
-    f.add_argument("--frames", type=int, default=32)
+    f.add_argument("--size", type=int, default=PROTOCOL.height)
+    f.add_argument("--frames", type=int, default=PROTOCOL.num_frames)
     f.add_argument("--perturb", default="none", help="score a perturbed simulator instead")
     f.add_argument("--strength", type=float, default=0.0)
     f.add_argument("--seeds", default="0", help="seeds, e.g. 0,1,2 or 0-4 (default: 0)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vbench_lite.case import Case
+from vbench_lite.case import PROTOCOL, Case
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
 from vbench_lite.probes.perturb import PERTURBATIONS, perturb
@@ -24,7 +24,7 @@ class SimulatorGenerator(Generator):
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(text=True, cond_frames=4, resolution=None, num_frames=None, max_batch=256)
+        return Capabilities(text=True, cond_frames=PROTOCOL.cond_frames, resolution=None, num_frames=None, max_batch=256)
 
     def resolve_settings(self, given: dict[str, Any]) -> dict[str, Any]:
         """Defaults merged and checked up front, so a typo fails before any work."""

@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from vbench_lite.case import PROTOCOL
 from vbench_lite.generators.dit.model import Conditioning, DiTConfig
 from vbench_lite.generators.dit.text_encoder import tokenize
 
@@ -107,7 +108,7 @@ def synthetic_clip(rng: np.random.Generator, frames: int, height: int, width: in
     return clip, f"a {name} square moves", measure_speed(clip)
 
 
-PROBE_FRAMES = 32  # the probes' clip length; training windows are cut from clips this long
+PROBE_FRAMES = PROTOCOL.num_frames  # the probes' clip length; training windows are cut from clips this long
 P_START_AT_ZERO = 0.4  # share of windows that start at frame 0, as the first rollout window does
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vbench_lite.case import Case
+from vbench_lite.case import PROTOCOL, Case
 from vbench_lite.weights import file_sha256
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
@@ -93,7 +93,7 @@ class ReferenceDiTGenerator(Generator):
     def capabilities(self) -> Capabilities:
         c = self.NATIVE
         return Capabilities(text=True, cond_frames=c.cond_frames, resolution=(c.height, c.width),
-                            num_frames=32, fps=c.fps, max_batch=16)
+                            num_frames=PROTOCOL.num_frames, fps=c.fps, max_batch=16)
 
     def _checkpoint(self, settings: dict[str, Any]) -> Path:
         return Path(settings.get("checkpoint") or SHIPPED)
