@@ -83,9 +83,12 @@ def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
         xdir = pts["x_hib"].dropna()
         ydir = pts["y_hib"].dropna()
         front = np.zeros(len(pts), bool)
-        front[ok] = pareto_front(pts.loc[ok, "x"], pts.loc[ok, "y"],
-                                 x_higher=bool(xdir.iloc[0]) if len(xdir) else True,  # no direction: motion wanted
-                                 y_higher=bool(ydir.iloc[0]) if len(ydir) else False)
+        if len(ydir):  # an error output without a direction defines no front
+            # x is the motion the knob moves (declared without a direction): the front is
+            # where no other setting gives as much motion for less error
+            front[ok] = pareto_front(pts.loc[ok, "x"], pts.loc[ok, "y"],
+                                     x_higher=bool(xdir.iloc[0]) if len(xdir) else True,
+                                     y_higher=bool(ydir.iloc[0]))
         pts["pareto"] = front
         ax.errorbar(pts["x"], pts["y"], xerr=_err(pts, "x"), yerr=_err(pts, "y"), fmt="o",
                     color="tab:blue", ecolor="0.6", capsize=3, label="run / setting")
