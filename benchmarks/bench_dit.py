@@ -27,7 +27,7 @@ import torch
 from vbench_lite.case import resolve_suite
 from vbench_lite.generators.dit.generator import ReferenceDiTGenerator
 from vbench_lite.metrics import METRICS
-from vbench_lite.metrics.base import MetricSkipped, VideoContext, as_score
+from vbench_lite.runners.scoring import score_video
 from vbench_lite.video import Video
 
 
@@ -52,22 +52,15 @@ def generate(gen, cases, settings):
 
 
 def score(metric_names, videos, cases) -> dict[str, list[float]]:
-    """Output name -> values over the cases the metric applies to."""
+    """Output name -> finite values over the cases the metric applies to, scored by
+    the runner's own ``score_video`` (the one scoring path)."""
     metrics = [METRICS.get(n)() for n in metric_names]
     out: dict[str, list[float]] = defaultdict(list)
     for video, case in zip(videos, cases):
-        ctx = VideoContext(video, case)
-        for m in metrics:
-            if m.applies_to(case):
-                continue
-            try:
-                for key, value in m.compute(video, case, ctx).items():
-                    v = as_score(value).value
-                    if np.isfinite(v):
-                        out[f"{key}|{case.group}"].append(v)
-                        out[key].append(v)
-            except MetricSkipped:
-                continue
+        for key, v in score_video(video, case, metrics).values().items():
+            if np.isfinite(v):
+                out[f"{key}|{case.group}"].append(v)
+                out[key].append(v)
     return out
 
 
@@ -98,7 +91,7 @@ def cmd_physics(args, gen, settings):
         cases = suite_cases(suite, gen, args.per_scenario)
         t = time.perf_counter()
         model_scores = score(names, generate(gen, cases, settings), cases)
-        floor_scores = score(names, SimulatorGenerator().generate(cases, {}), cases)
+        floor_scores = score(names, SimulatorGenerator().generate(cases, SimulatorGenerator().resolve_settings({})), cases)
         rows[suite] = {"model": {k: float(np.mean(v)) for k, v in model_scores.items()},
                        "floor": {k: float(np.mean(v)) for k, v in floor_scores.items()},
                        "cases": len(cases), "seconds": time.perf_counter() - t}

@@ -11,7 +11,7 @@ above all), so flow is computed once per video however many metrics use it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Iterable
 
 import numpy as np

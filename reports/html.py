@@ -82,6 +82,11 @@ def table_html(df: pd.DataFrame, *, row_class=None, max_rows: int = MAX_TABLE_RO
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{tail}"
 
 
+# what the HTML comparison table shows (the exports keep every column)
+COMPARISON_COLUMNS = ["metric", "direction", "n", "coverage_a", "coverage_b", "mean_a", "mean_b", "diff",
+                      "ci_low", "ci_high", "verdict", "note"]
+
+
 def _verdict_class(r) -> str:
     if bool(r.get("regressed", False)):
         return "regressed"
@@ -100,9 +105,11 @@ def comparison_html(cmp: pd.DataFrame) -> str:
     conf = cmp.attrs.get("confidence", 0.95)
     head = (f"<h3>{esc(b)} vs {esc(a)}</h3><p class='muted'>diff = B - A over paired (case, seed) items; "
             f"intervals at {conf:.2%} each ({esc(cmp.attrs.get('correction'))} correction over "
-            f"{cmp.attrs.get('tested')} outputs, family-wise alpha {cmp.attrs.get('alpha')}); unpaired items: "
-            f"{cmp.attrs.get('unpaired_a', 0)} only in A, {cmp.attrs.get('unpaired_b', 0)} only in B.</p>")
-    return head + table_html(cmp, row_class=_verdict_class)
+            f"{cmp.attrs.get('tested')} tests, family-wise alpha {cmp.attrs.get('alpha')}); coverage = share of "
+            f"the relevant items each run scored; unpaired items: {cmp.attrs.get('unpaired_a', 0)} only in A, "
+            f"{cmp.attrs.get('unpaired_b', 0)} only in B. Full columns in the CSV export.</p>")
+    shown = [c for c in COMPARISON_COLUMNS if c in cmp.columns]
+    return head + table_html(cmp[shown], row_class=lambda r: _verdict_class(cmp.loc[r.name]))
 
 
 def render_html(report: Report) -> str:

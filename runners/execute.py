@@ -30,7 +30,8 @@ from vbench_lite.generators.base import Generator
 from vbench_lite.io import read_video, write_cache
 from vbench_lite.metrics import load_metrics
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric
-from vbench_lite.runners.plan import EVAL_ROLE, FLOOR_ROLE, RunSpec
+from vbench_lite.runners.plan import RunSpec
+from vbench_lite.store import EVAL_ROLE, FLOOR_ROLE
 from vbench_lite.runners.provenance import provenance
 from vbench_lite.runners.scoring import ScoredVideo, reason_of, score_rows
 from vbench_lite.runners.workers import Scorer

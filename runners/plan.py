@@ -16,7 +16,7 @@ from typing import Any
 
 from vbench_lite.case import RenderSpec
 from vbench_lite.errors import UserError
-from vbench_lite.store import EVAL_ROLE, FLOOR_ROLE  # noqa: F401  (roles are store vocabulary)
+from vbench_lite.store import EVAL_ROLE
 
 
 @dataclass
@@ -29,7 +29,7 @@ class RunSpec:
     metric_options: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> constructor kwargs
     name: str = ""
     sweep: str | None = None
-    role: str = EVAL_ROLE  # or FLOOR_ROLE
+    role: str = EVAL_ROLE  # or store.FLOOR_ROLE for the simulator oracle scored beside a run
     render: RenderSpec | None = None  # force a render spec (floor runs match their run)
 
     def run_id(self, resolved_settings: dict, fingerprint: str, suite_versions: dict, metric_ids: dict,

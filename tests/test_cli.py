@@ -3,7 +3,6 @@
 import json
 import sqlite3
 
-import numpy as np
 import pytest
 
 from conftest import moving_square, run_cli

@@ -1,12 +1,9 @@
 """folder, command and degraded generators."""
 
-import json
-import sys
-
 import numpy as np
 import pytest
 
-from conftest import FAKE_PROGRAM, command_argv, moving_square
+from conftest import command_argv, moving_square
 from vbench_lite.case import Case
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators import create_generator

@@ -3,12 +3,13 @@ moves monotonically with the strength of its matching perturbation."""
 
 import numpy as np
 import pytest
+
+from vbench_lite.runners.scoring import score_video
 from scipy.stats import spearmanr
 
 from vbench_lite.case import Case
 from vbench_lite.errors import VideoError
 from vbench_lite.metrics import METRICS, MetricSkipped, VideoContext
-from vbench_lite.metrics.base import as_score
 from vbench_lite.probes.perturb import perturb
 from vbench_lite.probes.world import SCENARIOS, make_truth
 from vbench_lite.video import Video
@@ -26,14 +27,7 @@ def _scores(truth, kind="none", strength=0.0):
     """All applicable physics outputs for the simulator video with this perturbation."""
     case = _case(truth)
     video = Video(perturb(truth, kind, strength).render(), truth.fps)
-    ctx, out = VideoContext(video, case), {}
-    for name in NAMES:
-        metric = METRICS.get(name)()
-        if metric.applies_to(case):
-            continue
-        for key, value in metric.compute(video, case, ctx).items():
-            out[key] = as_score(value).value
-    return out
+    return score_video(video, case, [METRICS.get(name)() for name in NAMES]).values()
 
 
 FLOOR = {  # (64x64 bound, 32x32 bound) on the oracle, in each output's units

@@ -7,11 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from vbench_lite.runners.scoring import score_video
+
 from vbench_lite.case import Case, RenderSpec, resolve_suite
 from vbench_lite.errors import VideoError
 from vbench_lite.generators import create_generator
 from vbench_lite.metrics import METRICS, VideoContext
-from vbench_lite.metrics.base import as_score
 from vbench_lite.probes.scene import Scene, Trajectory
 from vbench_lite.probes.suites import protocol_spec
 from vbench_lite.probes.truth import BAR_COLOR
@@ -109,15 +110,7 @@ def _case(truth):
 
 
 def _scores(case, frames):
-    video = Video(frames, case.fps)
-    ctx, out = VideoContext(video, case), {}
-    for name in PHYSICS:
-        metric = METRICS.get(name)()
-        if metric.applies_to(case):
-            continue
-        for key, value in metric.compute(video, case, ctx).items():
-            out[key] = as_score(value).value
-    return out
+    return score_video(Video(frames, case.fps), case, [METRICS.get(name)() for name in PHYSICS]).values()
 
 
 def _assert_same_scores(a, b):

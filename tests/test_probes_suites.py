@@ -76,7 +76,8 @@ def test_simulator_generator_returns_the_truth_and_perturbs_on_request():
 def test_simulator_fails_one_item_for_a_non_probe_case():
     from vbench_lite.case import Case
 
-    out = create_generator("simulator").generate([Case(case_id="cat", prompt="a cat")], {})
+    gen = create_generator("simulator")
+    out = gen.generate([Case(case_id="cat", prompt="a cat")], gen.resolve_settings({}))
     assert isinstance(out[0], UserError) and "physics probes" in str(out[0])
 
 

@@ -208,8 +208,6 @@ def test_torchrun_shards_items_across_ranks_into_one_store(tmp_path):
 
 
 def test_worker_processes_give_the_same_scores(tmp_path):
-    from vbench_lite.generators import create_generator
-
     folder = tmp_path / "vids"
     from vbench_lite.io import write_cache
 

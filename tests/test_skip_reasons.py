@@ -14,7 +14,7 @@ from vbench_lite.cli.output import _item_skip_lines, collect, group_item_skips
 from vbench_lite.errors import UserError
 from vbench_lite.io import write_cache
 from vbench_lite.runners.execute import RunSummary
-from vbench_lite.store import ItemRecord, ScoreRow, Store
+from vbench_lite.store import ItemRecord, Store
 from vbench_lite.video import Video
 from vbench_lite.weights import BACKBONES
 

@@ -119,6 +119,9 @@ def cmd_report(args) -> int:
         for s in rep.sections:
             print(f"== {s.data.label} ({s.data.run_id}): {len(s.data.items)} items, {len(s.failures)} failed")
             _print_df(s.summary.drop(columns=["source"]))
+            if len(s.skips):
+                print("skipped metrics (no number, and why):")
+                _print_df(s.skips)
     out = save_report(rep, args.out or report_path(args.store or DEFAULT_STORE(), rep.sections[0].data.label),
                       exports=not args.no_exports)
     print(f"report: {out}", file=sys.stderr)

@@ -36,8 +36,7 @@ class SimulatorGenerator(Generator):
         return out
 
     def generate(self, cases: list[Case], settings: dict[str, Any]) -> list[Video | Exception]:
-        kind = str(settings.get("perturb", "none"))
-        strength = float(settings.get("strength", 0.0))
+        kind, strength = settings["perturb"], settings["strength"]  # resolved and checked once
         out: list[Video | Exception] = []
         for case in cases:
             if not isinstance(case.truth, ProbeTruth):
