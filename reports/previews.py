@@ -65,10 +65,8 @@ def make_previews(data: RunData, **kw) -> list[Preview]:
 
 
 def _read_frames(path: str) -> np.ndarray | None:
-    try:
-        from vbench_lite.io import read_video
-    except ImportError:  # the io module is optional for reports
-        return None
+    from vbench_lite.io import read_video
+
     if not path or not Path(path).exists():
         return None
     try:

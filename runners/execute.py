@@ -198,8 +198,7 @@ def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator |
     status = "interrupted"
     try:
         scorer = Scorer(metrics, run.spec.metric_options, opt.workers)
-        _run_items(todo, gen, settings, max(1, run.caps.max_batch), store, run.run_id, cache_dir, opt.progress,
-                   run.name, opt.on_item, scorer)
+        _run_items(run, todo, store, cache_dir, opt, scorer)
         if hasattr(gen, "finish"):
             gen.finish(planned)
         _wait_for_other_ranks(opt.world)  # every rank, so rank 0 sees all items
@@ -219,20 +218,23 @@ def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator |
     return summary
 
 
-def _run_items(todo, gen, settings, batch_size, store, run_id, cache_dir, progress, name, on_item, scorer):
+def _run_items(run: PreparedRun, todo: list[Case], store: Store, cache_dir: Path, opt: ExecOptions,
+               scorer: Scorer) -> None:
+    """Generate ``todo`` in the generator's batches and score/store every item."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(todo), desc=name, unit="video", disable=not progress, leave=False)
+    bar = tqdm(total=len(todo), desc=run.name, unit="video", disable=not opt.progress, leave=False)
+    batch_size = max(1, run.caps.max_batch)
     finished = False
     try:
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
             t0 = time.perf_counter()
-            videos = _generate_batch(gen, batch, settings, cache_dir)
+            videos = _generate_batch(run.generator, batch, run.settings, cache_dir)
             gen_seconds = (time.perf_counter() - t0) / len(batch)
             for case, video in zip(batch, videos):
-                _score_and_store(case, video, gen_seconds, scorer, store, run_id, cache_dir,
-                                 lambda c=case: (bar.update(1), on_item and on_item(c.case_id, c.seed)))
+                _score_and_store(case, video, gen_seconds, scorer, store, run.run_id, cache_dir,
+                                 lambda c=case: (bar.update(1), opt.on_item and opt.on_item(c.case_id, c.seed)))
         scorer.close()
         finished = True
     finally:

@@ -55,10 +55,8 @@ def _metrics():
 def _backbones():
     """Each backbone's file checked (sha256 when pinned, else its header): available,
     corrupt (why), missing or downloadable. ``available`` mirrors the other sections."""
-    try:
-        from vbench_lite.weights import backbone_rows
-    except ImportError:
-        return []
+    from vbench_lite.weights import backbone_rows
+
     rows = []
     for r in backbone_rows():
         rows.append({"name": r["id"], "available": r["status"] == "available", **r})
