@@ -23,6 +23,8 @@ METRICS.register("identity_drift_dino", "vbench_lite.metrics.identity_backbones:
 METRICS.register("identity_drift_clip", "vbench_lite.metrics.identity_backbones:IdentityDriftClip")
 METRICS.register("clip_consistency", "vbench_lite.metrics.clip_consistency:ClipConsistency")
 METRICS.register("fvd", "vbench_lite.metrics.fvd:FVD")
+METRICS.register("video_kd", "vbench_lite.metrics.video_distance:VideoKernelDistance")
+METRICS.register("video_fd", "vbench_lite.metrics.video_distance:VideoFrechetDistance")
 # physics (need simulator ground truth)
 METRICS.register("velocity_error", "vbench_lite.metrics.physics:VelocityError")
 METRICS.register("position_error", "vbench_lite.metrics.physics:PositionError")

@@ -19,22 +19,40 @@ import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
 from vbench_lite.metrics.base import UNDIRECTED, Output, Score
-from vbench_lite.metrics.flow import PairFlows, magnitude
+from vbench_lite.metrics.flow import PairFlows
 
 TOP_FRACTION = 0.05  # "top-5 %" of pixels by flow magnitude
 
 
+def _magnitude64(f: np.ndarray) -> np.ndarray:
+    """|f| of a (h, w, 2) field as a fresh contiguous float64 (h*w,) array. Elementwise
+    numpy ops are exact IEEE operations whatever the memory layout; OpenCV's
+    ``cv2.magnitude`` on the strided channel views gave results that differed in the
+    last bit with the arrays' alignment, so identical runs stored different timelines."""
+    fx = np.ascontiguousarray(f[..., 0], dtype=np.float64).ravel()
+    fy = np.ascontiguousarray(f[..., 1], dtype=np.float64).ravel()
+    return np.sqrt(fx * fx + fy * fy)
+
+
 def flow_magnitudes(flows: PairFlows) -> tuple[np.ndarray, np.ndarray]:
-    """Per-pair mean (P,) and top-5 % mean (P,) flow magnitude, full-res px/frame."""
-    mag = np.stack([magnitude(f).ravel() for f in flows.fw]) / flows.scale  # (P, h*w) full-res px
-    k = max(1, int(round(TOP_FRACTION * mag.shape[1])))
-    top = np.partition(mag, mag.shape[1] - k, axis=1)[:, -k:]  # (P, k) largest magnitudes
-    return mag.mean(1), top.mean(1)
+    """Per-pair mean (P,) and top-5 % mean (P,) flow magnitude, full-res px/frame.
+
+    Bit-identical for identical flows: per pair, float64 magnitudes in a freshly
+    allocated (aligned) array, reduced in numpy's fixed pairwise order. One pair at a
+    time, so memory is one frame's magnitudes, not the whole video's."""
+    means, tops = [], []
+    for f in flows.fw:
+        mag = _magnitude64(f) / flows.scale  # (h*w,) full-res px
+        k = max(1, int(round(TOP_FRACTION * mag.size)))
+        top = np.partition(mag, mag.size - k)[-k:]  # (k,) largest magnitudes
+        means.append(mag.mean())
+        tops.append(np.sort(top).mean())  # sorted: the sum's order does not depend on the partition's
+    return np.array(means), np.array(tops)
 
 
 class Motion(FlowMetric):
     name = "motion"
-    version = "1"
+    version = "2"  # 2: float64 magnitudes, bit-identical across runs (1 used cv2.magnitude in float32)
     outputs = (
         Output("motion_px", "px/frame", UNDIRECTED, "mean flow magnitude; timeline per pair",
                measures_motion=True),

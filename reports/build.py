@@ -1,6 +1,13 @@
 """Assemble everything a report shows for one or more runs (renderers live in
-``html.py`` and ``export.py``): tables, comparisons against the first run, figures,
-worst-case previews and provenance. Nothing here is recomputed from videos."""
+``html.py`` and ``export.py``, the terminal's short form in ``vbench_lite.cli.output``):
+tables, comparisons against the first run, figures, worst-case previews and
+provenance. Nothing here is recomputed from videos.
+
+``main_table`` is the one summary a run gets everywhere (the report's first table and
+the terminal's): each output's mean, 95 % interval, n, coverage and direction, with
+physics outputs split ID vs OOD beside the simulator floor. ``failure_groups`` and
+``skip_groups`` fold repeated reasons (the same reason naming another case or
+scenario) into one row with a count and examples."""
 
 from __future__ import annotations
 
@@ -13,8 +20,9 @@ from vbench_lite.errors import UserError
 from vbench_lite.reports import plots, tables
 from vbench_lite.reports.compare import compare_runs
 from vbench_lite.reports.data import RunData, floor_scores, load_run, load_timelines, metric_info, resolve_run
-from vbench_lite.reports.previews import Preview, make_previews
-from vbench_lite.store import Store
+from vbench_lite.reports.previews import Preview, make_previews, truth_videos
+from vbench_lite.reports.stats import MIN_CI_UNITS
+from vbench_lite.store import SET_CASE_ID, Store
 
 MAX_TIMELINE_RUNS = 4  # per-frame plots get unreadable beyond this many runs
 PROVENANCE_KEYS = ("run_id", "name", "status", "generator", "settings", "suites", "seeds", "sweep",
@@ -29,6 +37,11 @@ class RunSection:
     failures: pd.DataFrame
     skips: pd.DataFrame
     previews: list[Preview] = field(default_factory=list)
+
+    @property
+    def main(self) -> pd.DataFrame:
+        """The run's summary as everyone shows it (``main_table``)."""
+        return main_table(self.summary, self.physics)
 
 
 @dataclass
@@ -54,7 +67,7 @@ def build_report(store: Store, refs: list[str], *, previews: bool = True, confid
             data=d, summary=tables.summary_table(d, confidence=confidence),
             physics=tables.physics_table(d, floor_scores(store, d), confidence=confidence),
             failures=tables.failures_table(d), skips=tables.skips_table(d),
-            previews=make_previews(d) if previews else []))
+            previews=make_previews(d, truth=truth_videos(store, d)) if previews else []))
     across = pd.concat([s.summary.assign(run=s.data.label) for s in sections], ignore_index=True) \
         if sections else pd.DataFrame()
     if not across.empty:
@@ -68,7 +81,13 @@ def build_report(store: Store, refs: list[str], *, previews: bool = True, confid
             except UserError as exc:  # e.g. no shared items: say so, keep the report
                 comparisons.append(pd.DataFrame({"note": [f"{s.data.label} vs {sections[0].data.label}: {exc}"]}))
     figures, captions = _figures(store, sections)
-    name = title or ("vbench-lite report: " + ", ".join(s.data.label for s in sections))
+    sweeps = {s.data.run.get("sweep") or "" for s in sections}
+    if title:
+        name = title
+    elif len(sections) > 1 and len(sweeps) == 1 and "" not in sweeps:
+        name = f"vbench-lite report: {sweeps.pop()} ({len(sections)} runs)"
+    else:
+        name = "vbench-lite report: " + ", ".join(s.data.label for s in sections)
     return Report(name, sections, across, wide, comparisons, figures, captions)
 
 
@@ -79,8 +98,9 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
     fig = plots.tradeoff_figure([s.summary for s in sections], labels)
     if fig is not None:
         figs["tradeoff"] = fig
-        caps["tradeoff"] = ("Motion vs warping error and flicker per run (points labelled by the settings "
-                            "that differ); bars are 95 % CIs; the red line joins the Pareto front.")
+        caps["tradeoff"] = ("Motion vs warping error and flicker per run (the legend names each run by the "
+                            "settings that differ); bars are 95 % intervals; the red line joins the Pareto front: "
+                            "no other run has as much motion with less error.")
     for i, s in enumerate(sections[:MAX_TIMELINE_RUNS]):
         info = metric_info(s.data.scores)
         if "warping_error" in info.index:
@@ -97,8 +117,10 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
         if f is not None:
             figs[f"physics_{i}"] = f
             caps[f"physics_{i}"] = (f"{s.data.label}: physics errors on in-distribution (ID) and "
-                                    "out-of-distribution (OOD) probes, 95 % CIs; dashed: simulator floor "
-                                    "(parser error on ground-truth renders).")
+                                    "out-of-distribution (OOD) probes with 95 % intervals (none below "
+                                    f"{MIN_CI_UNITS} cases); dashed: the simulator floor (the parser's error on "
+                                    "ground-truth renders); n = items scored / items the output applies to; "
+                                    "log scale where values span two decades or more.")
     drift = {}
     units = ""
     for s in sections[:MAX_TIMELINE_RUNS]:
@@ -117,3 +139,97 @@ def _seams(run: dict) -> list[int] | None:
     """Rollout window boundaries (frame-pair indices) the generator declared and the
     runner recorded in the run's provenance (``Generator.seams``); None when absent."""
     return (run.get("provenance") or {}).get("seams")
+
+
+MAIN_COLUMNS = ["metric", "split", "mean", "ci_low", "ci_high", "n", "n_items", "coverage", "floor", "floor_n",
+                "direction", "units", "note"]
+
+
+def main_table(summary: pd.DataFrame, physics: pd.DataFrame) -> pd.DataFrame:
+    """One row per output (``split`` ""), except physics outputs: one row per split
+    ("id", "ood") with the simulator floor beside it. Built from ``summary_table`` and
+    ``physics_table`` rows, so the numbers are exactly those of the full tables."""
+    split = set(physics["metric"]) if not physics.empty else set()
+    overall = summary[~summary["metric"].isin(split)].assign(split="", floor=float("nan"), floor_n=0)
+    parts = [p for p in (overall, physics) if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=MAIN_COLUMNS)
+    out = pd.concat([p[MAIN_COLUMNS] for p in parts], ignore_index=True)
+    out["floor_n"] = out["floor_n"].fillna(0).astype(int)
+    return out
+
+
+def _folded(reason: str, case_id: str, grp: str | None) -> str:
+    """``reason`` with the item's own case id (and quoted scenario) replaced, so the
+    same reason about different cases reads as one."""
+    text = str(reason or "")
+    if case_id and case_id != SET_CASE_ID:
+        text = text.replace(case_id, "<case>")
+    if grp:
+        text = text.replace(f"'{grp}'", "<scenario>")
+    return text
+
+
+def _examples(values, k: int = 3) -> str:
+    seen = list(dict.fromkeys(v for v in values if v))
+    return ", ".join(seen[:k]) + (f", ... ({len(seen)} in all)" if len(seen) > k else "")
+
+
+def failure_groups(data: RunData) -> pd.DataFrame:
+    """Failed items grouped by their reason (case ids folded): status, reason, count,
+    examples -- most frequent first. Every failed item is in ``failures_table``."""
+    cols = ["status", "reason", "count", "examples"]
+    bad = data.items[data.items["status"] != "ok"]
+    if bad.empty:
+        return pd.DataFrame(columns=cols)
+    bad = bad.assign(reason=[_folded(e, c, g) for e, c, g in zip(bad["error"], bad["case_id"], bad["grp"])])
+    out = bad.groupby(["status", "reason"], sort=False).agg(count=("case_id", "size"),
+                                                            examples=("case_id", _examples)).reset_index()
+    return out.sort_values("count", ascending=False, kind="stable")[cols].reset_index(drop=True)
+
+
+SKIP_COLUMNS = ["metric", "scope", "reason", "count", "examples"]
+
+
+def skip_groups(data: RunData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(skipped, not_applicable): why metrics gave no number, reasons folded.
+
+    *skipped*: whole-run skips (a missing backbone; scope "run"), set-level skips
+    ("set") and per-item skips that count against coverage ("item"): errors, and
+    skips in a scenario where the metric scored other items. *not_applicable*: a
+    metric that gave no number anywhere in a scenario (or on videos without ground
+    truth) for a reason other than an error -- it does not apply there by design,
+    and coverage does not expect it there (``tables.expected_items``). Errors first,
+    then by metric."""
+    run_rows = [{"metric": m, "scope": "run", "reason": str(r), "count": int(len(data.items)), "examples": ""}
+                for m, r in sorted((data.run.get("skipped_metrics") or {}).items())]
+    skipped = pd.DataFrame(run_rows, columns=SKIP_COLUMNS)
+    na = pd.DataFrame(columns=SKIP_COLUMNS)
+    sk = data.skips
+    if sk.empty:
+        return skipped, na
+    grp = data.items.set_index(["case_id", "seed"])["grp"].fillna("")
+    sk = sk.assign(grp=[grp.get((c, s), "") for c, s in zip(sk["case_id"], sk["seed"])])
+    scored = set(zip(data.scores["source"], data.scores["grp"].fillna("")))
+    set_level = sk["case_id"] == SET_CASE_ID
+    error = sk["reason"].astype(str).str.startswith("error")
+    applies = pd.Series([(m, g) in scored for m, g in zip(sk["metric"], sk["grp"])], index=sk.index, dtype=bool)
+    sk = sk.assign(folded=[_folded(r, c, g) for r, c, g in zip(sk["reason"], sk["case_id"], sk["grp"])],
+                   scope=["set" if s else "item" for s in set_level])
+
+    def fold(rows: pd.DataFrame, by_scenario: bool) -> pd.DataFrame:
+        if rows.empty:
+            return pd.DataFrame(columns=SKIP_COLUMNS)
+        label = rows["grp"] if by_scenario else rows["case_id"] + rows["seed"].map(lambda x: f"#{x}" if x > 0 else "")
+        rows = rows.assign(label=label.where(~(rows["case_id"] == SET_CASE_ID), ""))
+        g = rows.groupby(["metric", "scope", "folded"], sort=True)
+        out = g.agg(count=("case_id", "size"), examples=("label", _examples)).reset_index()
+        return out.rename(columns={"folded": "reason"})[SKIP_COLUMNS]
+
+    real = fold(sk[set_level | error | applies], by_scenario=False)
+    na = fold(sk[~(set_level | error | applies)], by_scenario=True)
+    if len(real):
+        skipped = pd.concat([skipped, real], ignore_index=True) if len(skipped) else real
+        order = ~skipped["reason"].str.startswith("error")
+        skipped = skipped.assign(_o=order).sort_values(["_o"], kind="stable").drop(columns="_o")
+    return skipped.reset_index(drop=True), na.reset_index(drop=True)

@@ -26,6 +26,11 @@ How a verdict is made (README, "How verdicts are made"):
   tests), so an unchanged generator is flagged anywhere with probability <= alpha.
   ``correction="none"`` gives plain intervals.
 
+* **Set-level outputs.** One value per run (FVD) is "not tested". A set-level output
+  whose metric declares how it is made from the per-video rows it stored (``video_kd``)
+  is tested by a bootstrap over the cases both runs scored, recomputing each run's
+  value from its rows (``set_stats.paired_set_diff``); it counts as one test.
+
 ``item_failed`` (1 for an item that failed, else 0; lower is better) is compared
 the same way, so a run that starts failing items is a regression even if the items
 that still succeed score well.
@@ -33,11 +38,14 @@ that still succeed score well.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from vbench_lite.errors import UserError
 from vbench_lite.reports.data import RunData, declared_outputs, direction_word, metric_info
+from vbench_lite.reports.set_stats import comparable, paired_set_diff, set_statistics
 from vbench_lite.reports.stats import GATE_RESAMPLES, paired_diff
 from vbench_lite.store import SET_CASE_ID
 
@@ -110,6 +118,8 @@ def compare_runs(a: RunData, b: RunData, *, alpha: float = 0.05, correction: str
                         "compare runs over the same suite and seeds")
     decl = _declarations(a, b)
     groups = {m: _Output(m, g, decl) for m, g in pairs.groupby("metric", sort=True)}
+    for o in groups.values():
+        o.set_test, o.set_note = _set_test(a, b, o)
     m_tests = sum(o.tests() for o in groups.values())
     m = max(1, m_tests) if correction == "bonferroni" else 1
     confidence = 1 - alpha / m
@@ -147,18 +157,22 @@ class _Output:
         self.gained = int((~self.fa & self.fb).sum())
         self.mean_verdict, self.cov_verdict = UNTESTED, ""
         self.ci = self.cov = None
+        self.set_test, self.set_note = None, ""  # a set-level statistic resampled by case (_set_test)
 
     def tests(self) -> int:
         """How many tests this output takes part in (for Bonferroni)."""
-        mean_test = int(self.a.size >= 2 and not self.set_level)
+        mean_test = int((self.a.size >= 2 and not self.set_level) or self.set_test is not None)
         return mean_test + int(self._coverage_tested())
 
     def _coverage_tested(self) -> bool:
         return self.directed and not self.set_level and (self.lost + self.gained) > 0
 
     def test(self, confidence: float, n_resamples: int) -> None:
-        self.ci = paired_diff(self.a, self.b, clusters=self.both_case, confidence=confidence,
-                              n_resamples=n_resamples)
+        if self.set_test is not None:
+            self.ci = self.set_test(confidence=confidence, n_resamples=n_resamples)
+        else:
+            self.ci = paired_diff(self.a, self.b, clusters=self.both_case, confidence=confidence,
+                                  n_resamples=n_resamples)
         self.mean_verdict = verdict(self.ci.mean, self.ci.low, self.ci.high, self.hib)
         if self._coverage_tested():
             self.cov = paired_diff(self.fa.astype(float), self.fb.astype(float), clusters=self.case,
@@ -170,8 +184,8 @@ class _Output:
         final, basis, notes = self.mean_verdict, "mean" if self.mean_verdict == WORSE else "", []
         if ci.note:
             notes.append(ci.note)
-        if self.set_level:
-            final, notes = UNTESTED, ["set-level score: one value per run, no interval"]
+        if self.set_level and self.set_test is None:
+            final, notes = UNTESTED, [self.set_note or "set-level score: one value per run, no interval"]
         if self.lost or self.gained:
             notes.append(f"scored {int(self.fa.sum())}/{n_items} items in A, {int(self.fb.sum())}/{n_items} in B")
         if self.directed and not self.set_level:
@@ -197,6 +211,21 @@ class _Output:
             "cov_high": cov.high if cov else np.nan, "verdict": final, "basis": basis,
             "note": "; ".join(notes),
         }
+
+
+def _set_test(a: RunData, b: RunData, o: _Output):
+    """(test, note): a bootstrap over cases for a set-level output both runs scored and
+    declare a ``set_statistic`` for (``set_stats.paired_set_diff``), else (None, why not)."""
+    declared = set_statistics(a.run).get(o.name) or set_statistics(b.run).get(o.name)
+    if not o.set_level or declared is None or o.a.size != 1:
+        return None, ""
+    why = comparable(a.run, b.run, o.name)
+    rows_a, rows_b = a.features.get(declared["metric"]), b.features.get(declared["metric"])
+    if why is None and not (rows_a and rows_b):
+        why = "a run has no stored per-video rows"
+    if why:
+        return None, f"set-level score, not compared: {why}"
+    return functools.partial(paired_set_diff, a.run, rows_a, b.run, rows_b, o.name), ""
 
 
 def verdict(diff: float, low: float, high: float, hib: float) -> str:

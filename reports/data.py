@@ -9,7 +9,7 @@ well under a second; timelines (per-frame curves) are decoded only for the metri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,13 +28,15 @@ class RunData:
     gen_seconds, metric_seconds. ``scores``: case_id, seed, metric, value (NaN when not
     finite), units, higher_is_better (1/0, or NaN when the run declares no direction),
     source, plus the item's suite/grp/split (empty for set-level rows).
-    ``skips``: case_id, seed, metric, reason.
+    ``skips``: case_id, seed, metric, reason. ``features``: metric -> {(case_id, seed):
+    stored row}, only for metrics that declare a ``set_statistic`` (``reports.set_stats``).
     """
 
     run: dict[str, Any]
     items: pd.DataFrame
     scores: pd.DataFrame
     skips: pd.DataFrame
+    features: dict[str, dict] = field(default_factory=dict)
 
     @property
     def run_id(self) -> str:
@@ -134,7 +136,10 @@ def load_run(store: Store, ref: str | dict) -> RunData:
     for col in ("suite", "grp", "split", "units", "source"):
         scores[col] = scores[col].fillna("")
     items["split"] = items["split"].fillna("")
-    return RunData(run=run, items=items, scores=scores, skips=skips)
+    # the per-video rows a set-level statistic is resampled from (reports.set_stats)
+    features = {m: store.features(run["run_id"], m) for m, d in (run.get("metrics") or {}).items()
+                if isinstance(d, dict) and d.get("set_statistic")}
+    return RunData(run=run, items=items, scores=scores, skips=skips, features=features)
 
 
 def metric_info(scores: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,11 @@
 """Markdown, CSV and JSON exports of a ``Report``, plus its plots as PNG + SVG.
 
 CSV/JSON keep full precision (for scripts and dashboards); Markdown rounds to 4
-significant digits and escapes ``|`` and line breaks so user text cannot break the
-table. JSON is strict: NaN becomes null.
+significant digits. Every piece of user text in the Markdown (prompts, run names,
+failure reasons, in cells and in headings) goes through ``md_text``: HTML is escaped
+as the HTML report escapes it (``<script>`` stays text), and ``|``, backslashes,
+backticks, brackets and line breaks cannot break the table or make links, images or
+code. JSON is strict: NaN becomes null.
 """
 
 from __future__ import annotations
@@ -19,6 +22,20 @@ from vbench_lite.reports.plots import save_figure
 from vbench_lite.reports.tables import fmt, physics_heading
 
 
+# HTML special characters as entities (renderers pass raw HTML through), Markdown
+# punctuation that makes tables, code, links or images backslash-escaped, line breaks
+# (which would end a table row or a heading) as spaces
+_MD_ESCAPES = str.maketrans({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "|": "\\|", "`": "\\`", "[": "\\[", "]": "\\]",
+    "\n": " ", "\r": " ",
+})
+
+
+def md_text(value) -> str:
+    """``value`` as inert Markdown text: shows as written, never as HTML or markup."""
+    return str("" if value is None else value).translate(_MD_ESCAPES)
+
+
 def md_table(df: pd.DataFrame, max_rows: int = 200) -> str:
     if df is None or df.empty:
         return "_none_\n"
@@ -27,7 +44,7 @@ def md_table(df: pd.DataFrame, max_rows: int = 200) -> str:
     def cell(v) -> str:
         if isinstance(v, (float, np.floating)):
             v = fmt(float(v))
-        return str("" if v is None else v).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        return md_text(v)
 
     lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cell(r[c]) for c in cols) + " |" for _, r in df.head(max_rows).iterrows()]
@@ -37,18 +54,18 @@ def md_table(df: pd.DataFrame, max_rows: int = 200) -> str:
 
 
 def to_markdown(report: Report) -> str:
-    out = [f"# {report.title}\n", "## Summary\n", "mean [95 % bootstrap CI]\n"]
+    out = [f"# {md_text(report.title)}\n", "## Summary\n", "mean [95 % bootstrap CI]\n"]
     out.append(md_table(report.wide) if len(report.sections) > 1 else
                md_table(report.sections[0].summary) if report.sections else "_no runs_\n")
     for cmp in report.comparisons:
         if "verdict" in cmp.columns:
-            out.append(f"\n## {cmp.attrs.get('run_b')} vs {cmp.attrs.get('run_a')}\n")
+            out.append(f"\n## {md_text(cmp.attrs.get('run_b'))} vs {md_text(cmp.attrs.get('run_a'))}\n")
             out.append(f"intervals at {cmp.attrs.get('confidence', 0.95):.2%} ({cmp.attrs.get('correction')})\n")
         out.append(md_table(cmp))
     for s in report.sections:
-        out.append(f"\n## Run {s.data.label} ({s.data.run_id})\n")
+        out.append(f"\n## Run {md_text(s.data.label)} ({md_text(s.data.run_id)})\n")
         if not s.physics.empty:
-            out.append(f"### {physics_heading(s.physics)}\n" + md_table(s.physics))
+            out.append(f"### {md_text(physics_heading(s.physics))}\n" + md_table(s.physics))
         out.append(f"### Failed items ({len(s.failures)})\n" + md_table(s.failures))
         out.append("### Skipped metrics\n" + md_table(s.skips))
     return "\n".join(out)

@@ -13,7 +13,10 @@ items the baseline scored and the candidate could not count against the candidat
 
 Outputs without a direction (amount of motion), untested ones (set-level FVD: one
 value per run, no interval) and ``ignore = true`` ones never fail the gate; they are
-still listed. Thresholds come from a TOML file; everything is optional::
+still listed. A set-level ``video_kd`` is tested (a bootstrap over cases,
+``set_stats``) and gated like any output: its tolerance is relative to the baseline's
+value, which is about 0 for a generator that matches its reference, so set ``abs``
+for it (e.g. ``[metrics.video_kd] abs = 0.02``) to ignore tiny but significant changes. Thresholds come from a TOML file; everything is optional::
 
     alpha = 0.05              # family-wise false-alarm rate over all outputs
     correction = "bonferroni" # or "none": plain per-output intervals

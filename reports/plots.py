@@ -67,14 +67,19 @@ def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
                     y_outputs=("warping_error", "flicker")) -> Figure | None:
     """One panel per y output present: x = mean motion (``MOTION_OUTPUTS``), y = mean
     error, 95 % CI bars, Pareto front joined by a line. ``summaries`` are
-    ``tables.summary_table`` frames, one per run. None when no run has motion."""
+    ``tables.summary_table`` frames, one per run. None when no run has motion.
+    Each run (sweep point) has its own colour, named once in a legend under the
+    panels, so labels never sit on top of each other."""
     tabs = [s.set_index("metric") for s in summaries]
     x_name = next((m for m in MOTION_OUTPUTS if any(m in t.index for t in tabs)), None)
     ys = [y for y in y_outputs if any(y in t.index for t in tabs)]
     if x_name is None or not ys:
         return None
-    fig = Figure(figsize=(5.5 * len(ys), 4.5))
+    colours = [COLOURS[i % len(COLOURS)] for i in range(len(tabs))]
+    legend_rows = -(-(len(tabs) + 1) // 3)  # runs and the Pareto front, 3 to a row
+    fig = Figure(figsize=(5.5 * len(ys), 4.2 + 0.2 * legend_rows))
     fig.vbench_data = {}
+    handles = {}
     for k, y_name in enumerate(ys):
         ax = fig.add_subplot(1, len(ys), k + 1)
         pts = pd.DataFrame([_point(t, x_name, y_name) for t in tabs])
@@ -90,20 +95,28 @@ def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
                                      x_higher=bool(xdir.iloc[0]) if len(xdir) else True,
                                      y_higher=bool(ydir.iloc[0]))
         pts["pareto"] = front
-        ax.errorbar(pts["x"], pts["y"], xerr=_err(pts, "x"), yerr=_err(pts, "y"), fmt="o",
-                    color="tab:blue", ecolor="0.6", capsize=3, label="run / setting")
+        xerr, yerr = _err(pts, "x"), _err(pts, "y")
+        for i in range(len(pts)):
+            h = ax.errorbar(pts["x"].iloc[i:i + 1], pts["y"].iloc[i:i + 1], xerr=xerr[:, i:i + 1],
+                            yerr=yerr[:, i:i + 1], fmt="o", color=colours[i], ecolor=colours[i],
+                            elinewidth=1, alpha=0.9, capsize=3, ms=7)
+            handles.setdefault(labels[i], h)
         fr = pts[front].sort_values("x")
-        ax.plot(fr["x"], fr["y"], "-s", color="tab:red", mfc="none", ms=11, label="Pareto front")
-        for _, p in pts[ok].iterrows():
-            ax.annotate(p["label"], (p["x"], p["y"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        line, = ax.plot(fr["x"], fr["y"], "-s", color="tab:red", mfc="none", ms=13, lw=1.2)
+        handles.setdefault("Pareto front", line)
         ax.set_xlabel(f"{x_name} ({pts['x_units'].dropna().iloc[0] if pts['x_units'].notna().any() else ''})")
         ax.set_ylabel(f"{y_name} ({pts['y_units'].dropna().iloc[0] if pts['y_units'].notna().any() else ''})")
         ax.set_title(f"motion vs {y_name}")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
         fig.vbench_data[y_name] = pts
-    fig.tight_layout()
+    fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=min(3, len(handles)),
+               fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, (0.08 + 0.2 * legend_rows) / fig.get_figheight(), 1, 1))
     return fig
+
+
+COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive",
+           "tab:cyan", "tab:gray"]  # red is the Pareto front's
 
 
 def _point(t: pd.DataFrame, x: str, y: str) -> dict:
@@ -136,7 +149,7 @@ def timeline_figure(tl: pd.DataFrame, metric: str = "warping_error", *, n_worst:
     frame-pair indices of rollout window boundaries, drawn as dotted lines."""
     if tl.empty:
         return None
-    fig = Figure(figsize=(8, 3.8))
+    fig = Figure(figsize=(10, 3.8))
     ax = fig.add_subplot(1, 1, 1)
     worst = tl.sort_values("value", ascending=higher_is_better).head(n_worst)
     for _, r in worst.iterrows():
@@ -158,41 +171,119 @@ def timeline_figure(tl: pd.DataFrame, metric: str = "warping_error", *, n_worst:
     ax.set_ylabel(f"{metric} ({units})" if units else metric)
     ax.set_title(f"per-frame {metric}")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside, not over, the curves
     fig.tight_layout()
     return fig
 
 
-PHYSICS_COLUMNS = 5
+PHYSICS_COLUMNS = 4  # panels per row: 4 x 2.8 in stays inside the report's 1200 px column
+LOG_SPAN = 100.0  # a panel whose positive values span this factor or more gets a log axis
 
 
 def physics_figure(phys: pd.DataFrame) -> Figure | None:
-    """One panel per physics output: ID and OOD means with CI bars, floor as a dashed
-    line (``tables.physics_table`` frame)."""
+    """One panel per physics output (``tables.physics_table`` frame): ID and OOD means
+    as bars, each labelled with its value, 95 % intervals as whiskers (none below the
+    interval's minimum of cases), the simulator floor as a dashed black line over
+    each bar; "n/items" under each bar. A log axis where the values (floor included)
+    span two decades or more, so 27.8 next to 16,840 -- or a floor 100x below the
+    bars -- stays readable. A bar without a value, or a panel whose means are all 0,
+    says so in words instead of looking empty. One legend above all panels."""
     if phys.empty:
         return None
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     metrics = list(dict.fromkeys(phys["metric"]))
     ncols = min(len(metrics), PHYSICS_COLUMNS)  # wrap into rows so each panel stays legible
     nrows = -(-len(metrics) // ncols)
-    fig = Figure(figsize=(max(4.0, 3.0 * ncols), 3.2 * nrows))
+    fig = Figure(figsize=(max(5.0, 2.8 * ncols), 2.55 * nrows + 0.6))
+    fig.vbench_data = phys
+    fig.vbench_log = {}
     for k, m in enumerate(metrics):
         ax = fig.add_subplot(nrows, ncols, k + 1)
         rows = phys[phys["metric"] == m].set_index("split").reindex(["id", "ood"])
-        x = np.arange(2)
-        err = np.vstack([(rows["mean"] - rows["ci_low"]).fillna(0), (rows["ci_high"] - rows["mean"]).fillna(0)])
-        ax.bar(x, rows["mean"].fillna(0), yerr=err, color=["tab:green", "tab:orange"], capsize=4)
-        if rows["floor"].notna().any():
-            ax.hlines(rows["floor"], x - 0.4, x + 0.4, colors="k", linestyles="--", label="simulator floor")
-            ax.legend(fontsize=7)
-        for xi in x[rows["mean"].isna().to_numpy()]:  # a split this run did not score
-            ax.text(xi, 0, "no items", ha="center", va="bottom", fontsize=8, color="0.4")
-        ax.set_xticks(x, ["ID", "OOD"])
-        ax.set_title(m, fontsize=9)
-        ax.set_ylabel(rows["units"].dropna().iloc[0] if rows["units"].notna().any() else "")
-        ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.vbench_data = phys
+        fig.vbench_log[m] = _physics_panel(ax, m, rows)
+    handles = [Patch(color=SPLIT_COLOURS[0], label="ID (in distribution)"),
+               Patch(color=SPLIT_COLOURS[1], label="OOD (out of distribution)"),
+               Line2D([], [], color="k", ls="--", label="simulator floor"),
+               Line2D([], [], color="0.25", marker="_", ms=10, label="95 % interval")]
+    fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=8, frameon=False)
+    _fixed_margins(fig, ncols, nrows)
     return fig
+
+
+def _fixed_margins(fig: Figure, ncols: int, nrows: int, *, left=0.62, right=0.1, top=0.62, bottom=0.48,
+                   gap_w=0.78, gap_h=0.88) -> None:
+    """Margins and gaps in inches for a grid of equal panels (``tight_layout`` measures
+    every tick label of every panel: seconds for a grid of log axes)."""
+    w, h = fig.get_figwidth(), fig.get_figheight()
+    ax_w = (w - left - right - gap_w * (ncols - 1)) / ncols
+    ax_h = (h - top - bottom - gap_h * (nrows - 1)) / nrows
+    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h,
+                        wspace=gap_w / ax_w, hspace=gap_h / ax_h)
+
+
+SPLIT_COLOURS = ("tab:green", "tab:orange")
+
+
+def _physics_panel(ax, metric: str, rows: pd.DataFrame) -> bool:
+    """Draw one metric's ID/OOD bars into ``ax``; returns whether the axis is log."""
+    from vbench_lite.reports.tables import fmt
+
+    x = np.arange(2)
+    mean = rows["mean"].to_numpy(float)  # (2,)
+    lo, hi = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)  # (2,)
+    floor = rows["floor"].to_numpy(float) if "floor" in rows else np.full(2, np.nan)  # (2,)
+    has = np.isfinite(mean)
+    values = np.concatenate([mean, lo, hi, floor])
+    pos = values[np.isfinite(values) & (values > 0)]
+    log = bool(has.any() and (mean[has] > 0).all() and pos.size and pos.max() / pos.min() >= LOG_SPAN)
+    if log:
+        from matplotlib.ticker import LogLocator, NullLocator
+
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax.yaxis.set_minor_locator(NullLocator())  # decades are enough; minor ticks cost 10x the layout time
+    bottom = pos.min() / 10 if log else 0.0  # on a log axis bars start below the smallest value
+    ax.bar(x, np.where(has, mean - bottom, 0.0), width=0.6, color=SPLIT_COLOURS, bottom=bottom)
+    ci = np.isfinite(lo) & np.isfinite(hi) & has
+    if ci.any():
+        ax.errorbar(x[ci], mean[ci], yerr=np.vstack([mean[ci] - lo[ci], hi[ci] - mean[ci]]).clip(min=0),
+                    fmt="none", ecolor="0.25", capsize=4, lw=1)
+    fl = np.isfinite(floor) & ((floor > 0) if log else True)
+    if fl.any():
+        ax.hlines(floor[fl], x[fl] - 0.4, x[fl] + 0.4, colors="k", linestyles="--", lw=1.2)
+    top = np.nanmax(np.concatenate([mean[has], hi[ci], floor[fl], [0.0]]))
+    if log:
+        ax.set_ylim(bottom, pos.max() * 8)
+    else:
+        ax.set_ylim(0, top * 1.25 if top > 0 else 1.0)
+    for i in range(2):
+        if has[i]:
+            y = max(mean[i], hi[i] if ci[i] else mean[i])
+            ax.annotate(fmt(mean[i], 3), (x[i], y), xytext=(0, 2), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=8)
+        else:
+            n_items = rows["n_items"].iloc[i] if "n_items" in rows else np.nan
+            k = int(n_items) if n_items == n_items else 0
+            why = f"no value\non {k} item{'s' if k > 1 else ''}" if k > 0 else "no items"
+            ax.text(x[i], 0.5, why, ha="center", va="center", fontsize=8, color="0.35",
+                    transform=ax.get_xaxis_transform())
+    if has.any() and (mean[has] == 0).all():
+        ax.text(0.5, 0.5, "mean 0 in " + " and ".join(np.array(["ID", "OOD"])[has]), ha="center", va="center",
+                fontsize=8, color="0.35", transform=ax.transAxes)
+    ticks = []
+    for i, name in enumerate(("ID", "OOD")):
+        n, n_items = rows["n"].iloc[i], rows["n_items"].iloc[i] if "n_items" in rows else np.nan
+        count = f"{int(n)}/{int(n_items)}" if n_items == n_items else (f"{int(n)}" if n == n else "0")
+        ticks.append(f"{name}\nn={count}")
+    ax.set_xticks(x, ticks, fontsize=8)
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_title(metric + (" (log scale)" if log else ""), fontsize=9)
+    ax.set_ylabel(rows["units"].dropna().iloc[0] if rows["units"].notna().any() else "", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.grid(alpha=0.3, axis="y")
+    return log
 
 
 def drift_figure(curves: dict[str, pd.DataFrame], units: str = "") -> Figure | None:

@@ -25,6 +25,12 @@ Method (``scipy.stats.bootstrap``, fixed ``random_state`` so a report is reprodu
   rule (``expanded_confidence``) before calling scipy; without it the bootstrap
   under-covers at small n (measured: 13 % family-wise false alarms instead of 5 % on
   30 cases x 6 seeds); at n > 100 the change is negligible.
+* Too few cases: below ``MIN_CI_UNITS`` (5) resampling units a table shows the mean
+  with no interval and the note "2 cases: no interval below 5". Why 5: with k units
+  the widened tail above is smaller than k^-k -- the chance that a resample repeats one
+  unit k times -- for every k <= 4, so the "interval" would only be the range
+  [min, max] of the case means (n = 2 gave "[27.84, 16840]"), not a 95 % interval.
+  ``paired_diff`` keeps its own minimum of 2 (the comparison's verdict rules decide).
 * Degenerate samples never crash: n < 2 gives the mean with a NaN interval and the
   note "n=1"; a constant sample gives a NaN interval and "all values equal" (for a
   paired difference a constant non-zero shift is real evidence, see ``paired_diff``).
@@ -42,6 +48,7 @@ BCA_MAX_N = 1000
 TABLE_RESAMPLES = 1000
 MIN_TABLE_RESAMPLES = 400
 GATE_RESAMPLES = 4000
+MIN_CI_UNITS = 5  # fewer resampling units (cases) give no interval; see module docstring
 SEED = 20240517  # any fixed number; fixed so re-running a report gives the same intervals
 _MAX_BATCH_ELEMS = 4_000_000  # resamples x n held in memory at once (~32 MB of float64)
 
@@ -64,11 +71,12 @@ def table_resamples(n: int) -> int:
 
 
 def mean_ci(values, *, clusters=None, confidence: float = 0.95, n_resamples: int | None = None,
-            seed: int = SEED) -> Interval:
+            seed: int = SEED, min_units: int = MIN_CI_UNITS) -> Interval:
     """Mean of the finite entries of ``values`` with a bootstrap CI at ``confidence``
     (0 < confidence < 1). Non-finite entries are dropped and counted in the note.
     ``clusters``: a label per value (the case id); resampling is over clusters.
-    ``n_resamples`` None: ``table_resamples(n)``."""
+    ``n_resamples`` None: ``table_resamples(n)``. Fewer than ``min_units`` resampling
+    units (clusters, else values) give a NaN interval and a note saying so."""
     x = np.asarray(values, dtype=np.float64).ravel()  # (n,)
     finite = np.isfinite(x)
     dropped = int((~finite).sum())
@@ -83,6 +91,11 @@ def mean_ci(values, *, clusters=None, confidence: float = 0.95, n_resamples: int
         return Interval(mean, np.nan, np.nan, 1, _join(note, "n=1: no interval"))
     if np.ptp(x) == 0:
         return Interval(mean, np.nan, np.nan, int(x.size), _join(note, "all values equal: no interval"))
+    units = int(np.unique(clusters).size) if clusters is not None else int(x.size)
+    if units < min_units:
+        what = ("case" if clusters is not None else "value") + ("s" if units != 1 else "")
+        return Interval(mean, np.nan, np.nan, int(x.size),
+                        _join(note, f"{units} {what}: no interval below {min_units}"))
     data: tuple = (x,)
     if clusters is not None:
         _, inv = np.unique(clusters, return_inverse=True)  # (n,) cluster index per value
@@ -92,8 +105,6 @@ def mean_ci(values, *, clusters=None, confidence: float = 0.95, n_resamples: int
             # balanced (same seeds for every case, the usual plan): sum/sum is the mean of
             # case means, so one array is resampled instead of two (half the cost)
             data = (sums / counts,) if np.ptp(counts) == 0 else (sums, counts)
-            if sums.size < 2:
-                return Interval(mean, np.nan, np.nan, int(x.size), _join(note, "one case: no interval"))
     low, high = _bootstrap_mean(data, confidence, n_resamples or table_resamples(data[0].size), seed)
     return Interval(mean, low, high, int(x.size), note)
 
@@ -123,7 +134,7 @@ def paired_diff(a, b, *, clusters=None, confidence: float = 0.95, n_resamples: i
         if v == 0:
             return Interval(0.0, 0.0, 0.0, int(d.size), "all differences zero")
         return Interval(v, v, v, int(d.size), "constant shift in every pair")
-    return mean_ci(d, clusters=clusters, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    return mean_ci(d, clusters=clusters, confidence=confidence, n_resamples=n_resamples, seed=seed, min_units=2)
 
 
 def _ratio_of_sums(sums, counts, axis=-1):

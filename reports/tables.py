@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from vbench_lite.reports.data import RunData, direction_word, metric_info, output_groups
+from vbench_lite.reports.set_stats import set_intervals
 from vbench_lite.reports.stats import mean_ci
 from vbench_lite.store import SET_CASE_ID
 
@@ -62,7 +63,8 @@ def _coverage(df: pd.DataFrame, data: RunData, by: list[str] | None = None) -> N
 def summary_table(data: RunData, *, confidence: float = 0.95,
                   n_resamples: int | None = None) -> pd.DataFrame:
     """One row per output name of the run, sorted by name. Set-level outputs (FVD)
-    have n=1 and no interval."""
+    have n=1 and no interval, unless they declare a standard error (``video_kd``:
+    ``set_stats.set_intervals``)."""
     if data.scores.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     info = metric_info(data.scores)
@@ -74,6 +76,8 @@ def summary_table(data: RunData, *, confidence: float = 0.95,
     set_level = df["metric"].map(info["set_level"]).astype(bool)
     df.loc[set_level, "note"] = df.loc[set_level, "note"].where(
         ~df.loc[set_level, "note"].str.startswith("n=1"), "set-level score (one value)")
+    for output, (low, high, note) in set_intervals(data, confidence).items():  # video_kd: value +/- t x SE
+        df.loc[df["metric"] == output, ["ci_low", "ci_high", "note"]] = [low, high, note]
     _coverage(df, data)
     return df[SUMMARY_COLUMNS].reset_index(drop=True)
 

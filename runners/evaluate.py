@@ -22,19 +22,26 @@ from pathlib import Path
 from vbench_lite.case import Case, check_prompt
 from vbench_lite.errors import UserError
 from vbench_lite.generators.files import FilesGenerator
-from vbench_lite.io import IMAGE_EXTS, is_video_path
+from vbench_lite.io import IMAGE_EXTS, is_video_path, shown
 from vbench_lite.runners.plan import RunSpec
 
 
 def collect_videos(paths: list[Path]) -> list[Path]:
+    """The videos ``paths`` name. Entries of a folder that cannot be read (a symlink
+    loop, a broken link) are kept: reading them fails that item alone, with the reason."""
     found: list[Path] = []
     for p in paths:
         if not p.exists():
-            raise UserError(f"{p}: no such file or folder")
-        if p.is_dir() and not any(q.suffix.lower() in IMAGE_EXTS for q in p.iterdir()):
-            inner = sorted(q for q in p.iterdir() if not q.name.startswith(".") and is_video_path(q))
+            what = "broken symbolic link or symlink loop" if p.is_symlink() else "no such file or folder"
+            raise UserError(f"{shown(p)}: {what}")
+        try:
+            entries = sorted(p.iterdir()) if p.is_dir() else None
+        except OSError as exc:
+            raise UserError(f"{shown(p)}: folder cannot be listed ({exc.strerror})") from None
+        if entries is not None and not any(q.suffix.lower() in IMAGE_EXTS for q in entries):
+            inner = [q for q in entries if not q.name.startswith(".") and is_video_path(q)]
             if not inner:
-                raise UserError(f"{p}: folder has no videos or frames")
+                raise UserError(f"{shown(p)}: folder has no videos or frames")
             found.extend(inner)
         else:
             found.append(p)  # a file (even with a wrong extension: reading it gives the error)

@@ -27,7 +27,9 @@ from vbench_lite.case import Case, resolve_suite
 from vbench_lite.errors import UserError
 from vbench_lite.generators import create_generator
 from vbench_lite.generators.base import Generator
-from vbench_lite.io import read_video, write_cache
+from vbench_lite.io import (
+    MAX_FRAMES_ENV, make_folder, max_frames, read_video, remove_stale_temp_files, write_cache,
+)
 from vbench_lite.metrics import load_metrics
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric
 from vbench_lite.runners.plan import RunSpec
@@ -129,6 +131,9 @@ def prepare(spec: RunSpec, *, generator: Generator | None = None, cases: list[Ca
     settings = gen.resolve_settings(spec.settings)
     caps = gen.capabilities_for(settings)
     render = spec.render or caps.render_spec()
+    if cases is None and 0 < max_frames() < render.num_frames:  # (given cases are files: checked as read)
+        raise UserError(f"{gen.name} would make {render.num_frames}-frame videos, over the budget of {max_frames()} "
+                        f"frames per video (memory grows with length); raise {MAX_FRAMES_ENV} or make fewer frames")
     if cases is None:
         cases, suite_versions = build_cases(spec, render)
     else:
@@ -178,6 +183,8 @@ def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator |
                    default=str).encode()
     ).hexdigest()[:12]
     cache_dir = Path(opt.cache_dir or store.path.parent / "videos") / video_key
+    make_folder(cache_dir, "video cache")  # before the run is recorded: a bad --cache-dir records nothing
+    remove_stale_temp_files(cache_dir)  # half-written videos of a killed run
 
     store.begin_run(
         run.run_id, name=run.name, generator=run.spec.generator, settings=settings,
@@ -332,12 +339,15 @@ def _run_set_metrics(set_metrics: list[SetMetric], cases, store: Store, run_id: 
         feats = store.features(run_id, m.name)
         try:
             if len(feats) < 2:
-                raise MetricSkipped(f"needs at least 2 videos, got {len(feats)}")
+                why = sorted({r["reason"] for r in store.item_skips(run_id) if r["metric"] == m.name})
+                raise MetricSkipped(f"needs at least 2 videos, got {len(feats)}" + (f" ({why[0]})" if why else ""))
             reference = m.reference_features(cases)
             if reference is None:
                 raise MetricSkipped("no reference set (probe ground truth or a folder of real videos)")
             result = m.compute_set(np.stack([feats[k] for k in sorted(feats)]), reference)
             store.write_set_scores(run_id, score_rows(m, result))
+        except MetricSkipped as exc:  # the metric's own reason, not an error
+            store.write_set_scores(run_id, [], skips={m.name: str(exc) or "not applicable"})
         except Exception as exc:
             store.write_set_scores(run_id, [], skips={m.name: reason_of(exc)})
 

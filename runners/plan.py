@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,22 +82,54 @@ def parse_sweep(items: list[str] | None) -> dict[str, list[str]]:
     return grid
 
 
+MAX_SEEDS = 10_000  # seeds per run: every seed is one video per case, stored and scored
+MAX_SEED = 2**32 - 1  # what every generator's RNG takes (seeds are >= 0: -1 marks set-level rows)
+MAX_NAME_CHARS = 200  # a run name is shown in tables and titles; report files cut it to 80
+_SEED_PART = re.compile(r"^(\d+)\s*(?:-\s*(\d+))?$")
+
+
 def parse_seeds(text: str) -> list[int]:
-    """``"0,1,2"`` or ``"0-4"`` (inclusive) -> list of ints."""
-    seeds: list[int] = []
-    try:
-        for part in str(text).split(","):
-            part = part.strip()
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1) if not part.startswith("-") else (part, part)
-                seeds.extend(range(int(lo), int(hi) + 1))
-            elif part:
-                seeds.append(int(part))
-    except ValueError:
-        raise UserError(f"--seeds {text!r}: expected integers like 0,1,2 or 0-4") from None
+    """``"0,1,2"`` or ``"0-4"`` (inclusive) -> list of ints in [0, ``MAX_SEED``], at
+    most ``MAX_SEEDS`` of them (checked before any list is built, so ``0-2000000000``
+    is one line, not a MemoryError)."""
+    usage = f"--seeds {text!r}: expected whole numbers >= 0 like 0,1,2 or 0-4"
+    seeds: dict[int, None] = {}
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        m = _SEED_PART.match(part)
+        if not m:
+            raise UserError(usage)
+        lo, hi = int(m.group(1)), int(m.group(2) if m.group(2) is not None else m.group(1))
+        if hi < lo:
+            raise UserError(f"--seeds {part!r}: the range ends before it starts; write {hi}-{lo}")
+        if hi > MAX_SEED:
+            raise UserError(f"--seeds {part!r}: seeds go up to {MAX_SEED}")
+        if hi - lo + 1 + len(seeds) > MAX_SEEDS:
+            raise UserError(f"--seeds {text!r}: over {MAX_SEEDS} seeds, the most a run takes "
+                            "(each seed is one video per case)")
+        seeds.update(dict.fromkeys(range(lo, hi + 1)))
     if not seeds:
         raise UserError("--seeds: give at least one seed")
-    return list(dict.fromkeys(seeds))
+    return list(seeds)
+
+
+def check_name(name: str) -> str:
+    """A run name: free text of at most ``MAX_NAME_CHARS`` characters without control
+    characters (names appear in one-line messages, tables and report titles; the
+    report file name is made from it by ``reports.html.safe_name``, so ``/`` or
+    ``..`` in a name never become a path)."""
+    if len(name) > MAX_NAME_CHARS:
+        raise UserError(f"--name is {len(name)} characters; the limit is {MAX_NAME_CHARS}")
+    bad = re.search(r"[\x00-\x1f\x7f]", name)
+    if bad:
+        raise UserError(f"--name {name[:40]!r} contains control character {bad.group()!r}; remove it")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"--name {name[:40]!r} is not valid UTF-8 text") from None
+    return name
 
 
 def expand(base: RunSpec, grid: dict[str, list[str]]) -> list[RunSpec]:

@@ -4,18 +4,59 @@
 fork: a forked child of a process that already ran torch's OpenMP pool can hang),
 each loading the same metrics once; the main process stays the only writer of the
 store, so per-item atomicity is unchanged. At most ``2 N`` videos are in flight.
+
+Workers never outlive the main process: on Linux the kernel kills a worker when its
+parent dies (``PR_SET_PDEATHSIG``), and on every platform a watchdog thread in the
+worker exits when its parent is gone -- so a SIGKILL of ``vbench-lite`` leaves no
+orphans. Workers are started with SIGINT blocked (the mask survives exec) and ignore
+it once they run: Ctrl-C reaches the main process only, which stops the workers
+(SIGTERM: no Python code, no traceback, in a worker), says how to resume and exits
+130. A Ctrl-C that arrives while the main process starts a worker is held back until
+the worker is started and registered, never lost.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from typing import Any, Callable
 
 _WORKER_METRICS = None
+PARENT_POLL_SECONDS = 0.5  # how often a worker's watchdog checks that its parent lives
 
 
-def _init_worker(names: list[str], options: dict) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this worker end when ``parent_pid`` does: the kernel's parent-death
+    signal where there is one (Linux), and a watchdog thread everywhere."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the watchdog below does it
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watchdog():
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watchdog, name="vbench-lite-parent-watchdog", daemon=True).start()
+
+
+def _init_worker(names: list[str], options: dict, parent_pid: int | None = None) -> None:
     global _WORKER_METRICS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    if hasattr(signal, "pthread_sigmask"):  # blocked since start-up (_sigint_deferred); now ignored instead
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
     try:
         import torch
 
@@ -25,6 +66,32 @@ def _init_worker(names: list[str], options: dict) -> None:
     from vbench_lite.metrics import load_metrics
 
     _WORKER_METRICS, _ = load_metrics(names, options)
+
+
+@contextmanager
+def _sigint_deferred():
+    """Run the body (which may start a worker) with SIGINT blocked and a Ctrl-C held back.
+
+    A started child inherits the blocked mask across exec, so it cannot see Ctrl-C
+    while it imports, before any code of ours runs in it. The parent must not be
+    interrupted half-way either (a child half sent its start-up message prints *its*
+    traceback; a child started but not registered with the pool steals another's
+    stop message); the mask alone does not do that, since another thread of the
+    parent may take the signal, so a recording handler stands in, and the signal is
+    raised again, under the previous handler, after the body."""
+    caught: list[int] = []
+    in_main = threading.current_thread() is threading.main_thread()
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum)) if in_main else None
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending Ctrl-C lands in `caught` now
+        if in_main:  # (None: a handler set outside Python; the default is the nearest)
+            signal.signal(signal.SIGINT, signal.SIG_DFL if handler is None else handler)
+    if caught:
+        signal.raise_signal(signal.SIGINT)  # as if it came now: KeyboardInterrupt under Python's handler
 
 
 def _score_in_worker(video, case):
@@ -49,7 +116,7 @@ class Scorer:
             from concurrent.futures import ProcessPoolExecutor
 
             self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                            initargs=([m.name for m in metrics], options))
+                                            initargs=([m.name for m in metrics], options, os.getpid()))
 
     def submit(self, video, case, done: Callable) -> None:
         if self.pool is None:
@@ -59,7 +126,9 @@ class Scorer:
             result = score_video(video, case, self.metrics)
             done(result, time.perf_counter() - t0)
             return
-        self.pending.append((self.pool.submit(_score_in_worker, video, case), done))
+        with _sigint_deferred():  # submit starts the workers, one per call, until there are N
+            future = self.pool.submit(_score_in_worker, video, case)
+        self.pending.append((future, done))
         while len(self.pending) > 2 * self.workers:
             self._complete_first()
         self.poll()
@@ -74,9 +143,16 @@ class Scorer:
         done(result, seconds)
 
     def close(self, *, wait: bool = True) -> None:
+        """Finish every pending video (``wait``), or -- interrupted or failed -- drop
+        them and stop the workers at once."""
         try:
             while wait and self.pending:
                 self._complete_first()
         finally:
             if self.pool is not None:
-                self.pool.shutdown(wait=wait, cancel_futures=not wait)
+                if not wait:  # SIGTERM ends a worker without running Python code: no traceback
+                    for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                        proc.terminate()
+                # always joined: the pool's thread must be gone before interpreter exit, whose
+                # hook would otherwise write to the pipe of a pool broken by the SIGTERM
+                self.pool.shutdown(wait=True, cancel_futures=not wait)

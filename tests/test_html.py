@@ -1,9 +1,6 @@
 """HTML report: self-contained, escaped, with plots and previews; renders in headless Chromium."""
 
-import os
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -68,32 +65,15 @@ def test_markdown_escapes_pipes(store_path):
     assert "a\\|b" in md and "x y" in md
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
 @pytest.mark.slow
 def test_renders_in_headless_chromium(html_file, tmp_path):
-    exe = _chromium()
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no chromium binary: .ci/run must `apt-get install -y chromium`")
-        pytest.skip("no chromium binary (install Debian's `chromium` package to run this test)")
-    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-             "--hide-scrollbars", "--virtual-time-budget=5000", f"--user-data-dir={tmp_path / 'profile'}"]
-    url = html_file.resolve().as_uri()
-    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    m = re.search(r'data-plots-loaded="(\d+)"', dom)
-    assert m, "the page's load script did not run"
-    n_plots = len(re.findall(r'<img class="plot"', html_file.read_text()))
-    assert int(m.group(1)) == n_plots  # every plot image decoded in the browser
-    shot = tmp_path / "shot.png"
-    subprocess.run([*flags, "--window-size=1280,2400", f"--screenshot={shot}", url],
-                   capture_output=True, timeout=120)
-    assert shot.exists() and shot.stat().st_size > 10_000
+    from helpers.browser import check_page, screenshot
+
+    page = check_page(html_file, tmp_path)
+    n_img = len(re.findall(r"<img ", html_file.read_text()))
+    assert page["images"] == n_img and page["loaded"] == n_img, page["failed"]  # every image decoded
+    assert page["page"] <= page["window"] and not page["overflow"], page["overflow"]
+    shot = screenshot(html_file, tmp_path / "shot.png", tmp_path)
     from PIL import Image
     img = np.asarray(Image.open(shot).convert("RGB")).astype(int)  # (H, W, 3)
     # plots are drawn in saturated matplotlib colours; a blank or text-only page has none

@@ -97,3 +97,46 @@ def test_report_reads_the_seams_the_run_recorded():
     assert _seams({"provenance": {"seams": [15, 27]}}) == [15, 27]
     assert _seams({"provenance": {"seams": []}}) == []
     assert _seams({"provenance": {}}) is None and _seams({}) is None
+
+
+def _phys(metric, means, lows=(np.nan, np.nan), highs=(np.nan, np.nan), floors=(np.nan, np.nan), n=(1, 1),
+          n_items=(1, 1)):
+    import pandas as pd
+
+    return pd.DataFrame({"metric": metric, "split": ["id", "ood"], "units": "fraction", "direction": "lower",
+                         "n": list(n), "n_items": list(n_items), "mean": list(means), "ci_low": list(lows),
+                         "ci_high": list(highs), "floor": list(floors), "floor_n": [1, 1], "note": ""})
+
+
+def test_physics_panels_read_at_a_glance():
+    """27.8 next to 16,840 gets a log axis; a panel of zeros or without values says so in
+    words; the legend sits above the panels, never on a bar."""
+    import pandas as pd
+
+    phys = pd.concat([
+        _phys("energy_error", [27.84, 16840.0], floors=[0.04, 0.08]),
+        _phys("area_error", [0.6, 0.63], lows=[0.5, 0.55], highs=[0.7, 0.7], n=(6, 6), n_items=(6, 6),
+              floors=[0.01, 0.02]),
+        _phys("permanence", [0.0, 0.0], floors=[1.0, 1.0]),
+        _phys("reemergence_position_error", [np.nan, np.nan], n=(0, 0), n_items=(1, 1)),
+    ], ignore_index=True)
+    fig = plots.physics_figure(phys)
+    assert fig.vbench_log == {"energy_error": True, "area_error": False, "permanence": False,
+                              "reemergence_position_error": False}
+    axes = {ax.get_title().split(" (")[0]: ax for ax in fig.axes}
+    assert axes["energy_error"].get_yscale() == "log" and axes["energy_error"].get_title().endswith("(log scale)")
+    texts = {ax: [t.get_text() for t in ax.texts] for ax in fig.axes}
+    assert "27.8" in texts[axes["energy_error"]] and "1.68e+04" in texts[axes["energy_error"]]
+    assert "mean 0 in ID and OOD" in texts[axes["permanence"]]
+    assert texts[axes["reemergence_position_error"]] == ["no value\non 1 item"] * 2
+    assert [t.get_text() for t in axes["area_error"].get_xticklabels()] == ["ID\nn=6/6", "OOD\nn=6/6"]
+    assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
+    assert fig.get_figwidth() * plots.DPI <= 1150  # inside the report's column: never scaled down
+
+
+def test_sweep_points_are_named_in_one_legend_not_on_top_of_each_other(store):
+    runs = [data.load_run(store, f"steps{s}") for s in (1, 2, 4, 8)]
+    fig = plots.tradeoff_figure([tables.summary_table(d) for d in runs], plots.setting_labels([d.run for d in runs]))
+    legend, = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["steps=1", "steps=2", "steps=4", "steps=8", "Pareto front"]
+    assert all(not ax.texts for ax in fig.axes)  # no per-point annotations to collide

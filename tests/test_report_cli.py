@@ -48,6 +48,18 @@ def test_compare_prints_verdicts(store, capsys):
     assert main(["compare", "nightly-1", "--store", str(store)]) == 2
 
 
+def test_compare_and_check_fit_100_columns_with_every_column_one_flag_away(store, capsys):
+    s = ["--store", str(store)]
+    assert main(["compare", "nightly-1", "nightly-3", *s]) == 0
+    out = capsys.readouterr().out
+    assert max(map(len, out.splitlines())) <= 100 and "warping_error" in out and "worse" in out
+    assert main(["compare", "nightly-1", "nightly-3", "--detail", *s]) == 0
+    assert "ci_low" in capsys.readouterr().out
+    assert main(["check", "nightly-3", "--baseline", "nightly-2", "--all", *s]) == 1
+    out = capsys.readouterr().out
+    assert max(map(len, out.splitlines())) <= 100 and "tolerance" in out
+
+
 @pytest.mark.slow
 def test_report_writes_html_and_exports(store, capsys, tmp_path):
     out = tmp_path / "rep.html"
@@ -85,5 +97,7 @@ def test_sweep_plots_the_grid(tmp_path, capsys):
     assert (tmp_path / "plots" / "sw.png").exists() and (tmp_path / "plots" / "sw.svg").exists()
     out, err = capsys.readouterr()
     assert "simulator[strength=0]" in out and "simulator[strength=0.3]" in out
-    assert err.count("run ") == 2 and "report: " in err
+    assert out.count("  run ") == 2 and "report: " in err  # each grid point's run id, and the report
+    assert "sweep-" in err.split("report: ")[1].split("\n")[0]  # the report is named after the sweep
+    assert max(map(len, out.splitlines())) <= 100
     assert main(["sweep", "--store", str(path)]) == 2  # no --sweep: a clear error

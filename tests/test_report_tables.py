@@ -25,14 +25,14 @@ def _write(store, run_id, values, *, metric="warping_error", split="", suite="s"
 
 def test_summary_known_values(tmp_path):
     with Store(tmp_path / "r.sqlite") as st:
-        _write(st, "r1", [1.0, 2.0, 3.0, 6.0, float("nan")])
+        _write(st, "r1", [1.0, 2.0, 3.0, 3.0, 6.0, float("nan")])  # 5 cases: the fewest with an interval
         t = tables.summary_table(data.load_run(st, "r1"))
     row = t.set_index("metric").loc["warping_error"]
-    assert row["n"] == 4 and row["mean"] == pytest.approx(3.0)
+    assert row["n"] == 5 and row["mean"] == pytest.approx(3.0)
     assert 1.0 <= row["ci_low"] < 3.0 < row["ci_high"] <= 6.0
     declared = next(o for o in METRICS.get("warping_error").outputs if o.name == "warping_error")
     assert row["units"] == declared.units and row["direction"] == "lower"
-    assert row["n_items"] == 5 and row["coverage"] == pytest.approx(0.8)  # the NaN item is not scored
+    assert row["n_items"] == 6 and row["coverage"] == pytest.approx(5 / 6)  # the NaN item is not scored
 
 
 def test_degenerate_samples_do_not_crash():

@@ -44,10 +44,12 @@ def test_corrupt_backbone_skips_the_metric_for_the_run_with_the_reason(tmp_path,
     out = run_cli(*args, env=_env(home))
     assert out.returncode == 0, out.stderr
     line, = [ln for ln in out.stdout.splitlines() if ln.startswith("skipped")]
-    assert "clip_consistency" in line and "corrupt" in line and "not a safetensors file" in line
+    assert "clip_consistency" in line and "corrupt" in line and len(line) <= 100  # one terminal line
     assert "1 metric skipped" in out.stdout
+    assert "not a safetensors file" in run_cli(*args, "--detail", env=_env(home)).stdout  # the whole reason
     run = json.loads(run_cli(*args, "--format", "json", env=_env(home)).stdout)["runs"][0]
     assert "corrupt" in run["skipped_metrics"]["clip_consistency"]
+    assert "not a safetensors file" in run["skipped_metrics"]["clip_consistency"]
     assert run["item_skips"] == [] and "flicker" in run["videos"][0]["scores"]
 
 

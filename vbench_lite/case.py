@@ -135,6 +135,10 @@ class PromptSuite:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise UserError(f"suite file {path} does not exist") from None
+        except IsADirectoryError:
+            raise UserError(f"suite file {path} is a folder; give a prompt-suite .toml file") from None
+        except OSError as exc:
+            raise UserError(f"suite file {path} cannot be read ({exc.strerror})") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"suite file {path} is not valid TOML: {exc}") from None
         entries = data.get("case") or []

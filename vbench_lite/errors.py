@@ -1,5 +1,12 @@
 """Error types. A ``UserError`` is something the user can fix; the CLI prints its
-message as one line (no traceback unless ``--debug``)."""
+message as one line (no traceback unless ``--debug``).
+
+Exit codes of the ``vbench-lite`` command (``vbench_lite.cli.main``): 0 done; 1 the
+regression gate failed, or ``--fail-on-error`` and an item failed; 2 bad input
+(``UserError``, a bad argument); 3 the machine could not do it (``ResourceError``:
+disk full, file too large, I/O error, out of memory); 130 interrupted. After 2 or 3
+the store is intact and nothing already stored is lost; re-running resumes.
+"""
 
 
 class UserError(Exception):
@@ -12,3 +19,8 @@ class VideoError(UserError, ValueError):
 
 class GeneratorError(UserError):
     """A generator failed on one item; the run records it and goes on."""
+
+
+class ResourceError(Exception):
+    """The machine, not the input: the disk is full, a file grew past a size limit,
+    an I/O error, no memory. The CLI prints one line and exits 3."""

@@ -7,31 +7,85 @@ Everything passes ``Video.from_array`` so every source is validated the same way
 The cache format is lossless -- ``.npz`` with zlib-compressed uint8 frames -- because
 lossy codecs change the very pixels that flicker metrics measure. The mp4 written by
 ``write_preview`` is for humans only and never read back for scoring.
+
+Memory: a video is decoded whole and its metrics hold per-frame state, so memory
+grows with its length. Readers refuse a video longer than the frame budget
+(``$VBENCH_LITE_MAX_FRAMES``, default ``DEFAULT_MAX_FRAMES``; 0 = no limit) before
+decoding it, with one line saying how to raise the budget.
+
+File names need not be valid UTF-8 (Linux allows any bytes): messages show such
+bytes escaped (``shown``), OpenCV -- which crashes on them -- never sees them.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
-from vbench_lite.errors import VideoError
+from vbench_lite.errors import ResourceError, UserError, VideoError
 from vbench_lite.video import Video
 
 VIDEO_EXTS = {".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v", ".gif"}
 ARRAY_EXTS = {".npy", ".npz"}
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 DEFAULT_FPS = 10.0
+# OSError numbers that say the machine ran out of something (exit 3), not that a path was wrong
+RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.ENOMEM}
+MAX_FRAMES_ENV = "VBENCH_LITE_MAX_FRAMES"
+# Frames per video read from a file. Scoring the default metrics held, measured
+# (peak RSS over the process before scoring, 2 cores): 0.19 MB per frame at 64x64 and
+# 4.7 MB per frame at 480x832 (decoded frames, flows at the analysis size, masks); so
+# 2048 frames -- 80 s at 25 fps -- take ~0.4 GB at 64x64 and ~10 GB at 480x832.
+DEFAULT_MAX_FRAMES = 2048
+
+
+def shown(path: str | os.PathLike) -> str:
+    """``path`` as text for messages, tables and the store: bytes that are not
+    UTF-8 appear as ``\\xNN`` escapes instead of raising UnicodeEncodeError."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def max_frames() -> int:
+    """The frame budget per video (``$VBENCH_LITE_MAX_FRAMES``; 0 = no limit)."""
+    raw = os.environ.get(MAX_FRAMES_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_FRAMES
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UserError(f"{MAX_FRAMES_ENV}={raw!r}: expected a whole number of frames (0: no limit)") from None
+    if value < 0:
+        raise UserError(f"{MAX_FRAMES_ENV}={raw!r}: expected a whole number of frames (0: no limit)")
+    return value
+
+
+def _check_length(path: Path, n: int, *, so_far: bool = False) -> None:
+    """Refuse ``path`` when its ``n`` frames (``so_far``: decoded so far) exceed the budget."""
+    budget = max_frames()
+    if budget and n > budget:
+        count = f"more than {budget} frames" if so_far else f"{n} frames"
+        raise VideoError(
+            f"{shown(path)}: {count}, over the budget of {budget} per video (memory grows with "
+            f"length); cut the video or raise {MAX_FRAMES_ENV}"
+        )
 
 
 def is_video_path(path: Path) -> bool:
-    """A file we can read as one video, or a folder of frames."""
-    if path.is_dir():
-        return any(p.suffix.lower() in IMAGE_EXTS for p in path.iterdir())
+    """A file we can read as one video, or a folder of frames (False for what
+    cannot be listed: a symlink loop, a folder without permission)."""
+    try:
+        if path.is_dir():
+            return any(p.suffix.lower() in IMAGE_EXTS for p in path.iterdir())
+    except OSError:
+        return False
     return path.suffix.lower() in VIDEO_EXTS | ARRAY_EXTS
 
 
@@ -40,59 +94,86 @@ def read_video(path: str | Path, fps: float | None = None) -> Video:
     with one line naming the file and the problem."""
     path = Path(path)
     if not path.exists():
-        raise VideoError(f"{path}: no such file or folder")
+        if path.is_symlink():
+            raise VideoError(f"{shown(path)}: broken symbolic link or symlink loop")
+        raise VideoError(f"{shown(path)}: no such file or folder")
     if not os.access(path, os.R_OK):
-        raise VideoError(f"{path}: not readable (check permissions)")
+        raise VideoError(f"{shown(path)}: not readable (check permissions)")
     if path.is_dir():
         return _read_frame_folder(path, fps)
     if path.stat().st_size == 0:
-        raise VideoError(f"{path}: file is empty")
+        raise VideoError(f"{shown(path)}: file is empty")
     ext = path.suffix.lower()
     if ext in ARRAY_EXTS:
         return _read_array(path, fps)
     if ext in VIDEO_EXTS:
         return _read_video_file(path, fps)
     raise VideoError(
-        f"{path}: unsupported extension {ext!r}; use one of "
+        f"{shown(path)}: unsupported extension {ext!r}; use one of "
         f"{', '.join(sorted(VIDEO_EXTS | ARRAY_EXTS))} or a folder of frames"
     )
 
 
+def _is_utf8(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _read_video_file(path: Path, fps: float | None) -> Video:
+    if _is_utf8(path):
+        return _decode_video_file(path, path, fps)
+    # OpenCV crashes on file names that are not UTF-8: read through a link with a plain name
+    with tempfile.TemporaryDirectory(prefix="vbench-read-") as tmp:
+        link = Path(tmp) / f"video{path.suffix}"
+        link.symlink_to(os.path.abspath(path))
+        return _decode_video_file(link, path, fps)
+
+
+def _decode_video_file(path: Path, named: Path, fps: float | None) -> Video:
+    """Decode ``path`` (``named`` is the name in messages), stopping past the frame budget."""
     import cv2
 
+    budget = max_frames()
     cap = cv2.VideoCapture(str(path))
     frames, native_fps = [], 0.0
     try:
         if cap.isOpened():
             native_fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-            while True:
+            while True:  # counted while decoding: containers' own frame counts can be wrong
                 ok, frame = cap.read()
                 if not ok:
                     break
                 frames.append(frame)
+                if budget and len(frames) > budget:
+                    _check_length(named, len(frames), so_far=True)
     finally:
         cap.release()
     order = "bgr"  # OpenCV decodes to BGR
     if not frames and path.suffix.lower() == ".gif":
-        frames, native_fps = _read_gif_pillow(path)
+        frames, native_fps = _read_gif_pillow(path, named)
         order = "rgb"
     if not frames:
-        raise VideoError(f"{path}: no frames could be decoded (truncated, corrupt, or not a video)")
+        raise VideoError(f"{shown(named)}: no frames could be decoded (truncated, corrupt, or not a video)")
     if len({f.shape for f in frames}) > 1:
-        raise VideoError(f"{path}: frames have different sizes")
+        raise VideoError(f"{shown(named)}: frames have different sizes")
     use_fps = fps or (native_fps if 0 < native_fps < 1000 else DEFAULT_FPS)
-    return Video.from_array(np.stack(frames), use_fps, {"source": str(path)}, channel_order=order,
-                            source=str(path))
+    return Video.from_array(np.stack(frames), use_fps, {"source": shown(named)}, channel_order=order,
+                            source=shown(named))
 
 
-def _read_gif_pillow(path: Path) -> tuple[list[np.ndarray], float]:
+def _read_gif_pillow(path: Path, named: Path) -> tuple[list[np.ndarray], float]:
     from PIL import Image, ImageSequence
 
     try:
         with Image.open(path) as im:
             duration = im.info.get("duration") or 100
+            _check_length(named, int(getattr(im, "n_frames", 1)))
             frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+    except VideoError:
+        raise
     except Exception:
         return [], 0.0
     return frames, 1000.0 / float(duration)
@@ -105,14 +186,21 @@ def _natural_key(p: Path):
 def _read_frame_folder(path: Path, fps: float | None) -> Video:
     import cv2
 
-    files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTS), key=_natural_key)
+    try:
+        files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTS), key=_natural_key)
+    except OSError as exc:
+        raise VideoError(f"{shown(path)}: folder cannot be listed ({exc.strerror})") from None
     if not files:
-        raise VideoError(f"{path}: folder has no image frames ({', '.join(sorted(IMAGE_EXTS))})")
+        raise VideoError(f"{shown(path)}: folder has no image frames ({', '.join(sorted(IMAGE_EXTS))})")
+    _check_length(path, len(files))
     frames = []
     for f in files:
-        img = cv2.imread(str(f), cv2.IMREAD_UNCHANGED)
+        try:  # decoded from bytes: OpenCV never sees a file name (it crashes on non-UTF-8 ones)
+            img = cv2.imdecode(np.fromfile(f, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+        except (OSError, cv2.error):
+            img = None
         if img is None:
-            raise VideoError(f"{f}: not a readable image")
+            raise VideoError(f"{shown(f)}: not a readable image")
         if img.ndim == 3 and img.shape[2] == 4:
             img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
         elif img.ndim == 3:
@@ -122,43 +210,139 @@ def _read_frame_folder(path: Path, fps: float | None) -> Video:
         frames.append(img)
     shapes = {f.shape for f in frames}
     if len(shapes) > 1:
-        raise VideoError(f"{path}: frames have different sizes {sorted(shapes)[:2]}; all frames must match")
-    return Video.from_array(np.stack(frames), fps or DEFAULT_FPS, {"source": str(path)}, source=str(path))
+        raise VideoError(f"{shown(path)}: frames have different sizes {sorted(shapes)[:2]}; all frames must match")
+    return Video.from_array(np.stack(frames), fps or DEFAULT_FPS, {"source": shown(path)}, source=shown(path))
+
+
+def _npz_member_length(z, key: str) -> int:
+    """Frame count of array ``key`` of an open ``NpzFile`` from its header, without
+    decompressing it (0 when the header cannot tell)."""
+    with z.zip.open(key + ".npy") as fh:
+        version = np.lib.format.read_magic(fh)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape = read(fh)[0]
+    return int(shape[0]) if shape else 0
 
 
 def _read_array(path: Path, fps: float | None) -> Video:
     try:
         if path.suffix.lower() == ".npy":
-            arr, meta_fps, meta = np.load(path, allow_pickle=False), None, {}
+            arr = np.load(path, allow_pickle=False, mmap_mode="r")  # the header only, until checked
+            _check_length(path, int(arr.shape[0]) if arr.ndim else 0)
+            arr, meta_fps, meta = np.array(arr), None, {}
         else:
             with np.load(path, allow_pickle=False) as z:
                 key = "frames" if "frames" in z.files else (z.files[0] if z.files else None)
                 if key is None:
-                    raise VideoError(f"{path}: .npz holds no arrays")
+                    raise VideoError(f"{shown(path)}: .npz holds no arrays")
+                _check_length(path, _npz_member_length(z, key))
                 arr = z[key]
                 meta_fps = float(z["fps"]) if "fps" in z.files else None
                 meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
     except VideoError:
         raise
+    except MemoryError:
+        raise
     except Exception as exc:
-        raise VideoError(f"{path}: not a readable numpy file ({type(exc).__name__})") from None
-    meta.setdefault("source", str(path))
-    return Video.from_array(arr, fps or meta_fps or DEFAULT_FPS, meta, source=str(path))
+        raise VideoError(f"{shown(path)}: not a readable numpy file ({type(exc).__name__})") from None
+    meta.setdefault("source", shown(path))
+    return Video.from_array(arr, fps or meta_fps or DEFAULT_FPS, meta, source=shown(path))
+
+
+TMP_SUFFIX = ".tmp"
+STALE_TMP_SECONDS = 3600.0  # a temporary file of no live process here, or this old, is debris
+
+
+_TMP_NAME = re.compile(r"^\..+~(\d+)@(.+)" + re.escape(TMP_SUFFIX) + "$")  # .<name>~<pid>@<host>.tmp
+
+
+def _tmp_name(path: Path) -> Path:
+    """``.<name>~<pid>@<host>.tmp`` beside ``path``: who writes it is in the name, so a
+    later run can tell a killed writer's debris from a live writer's file."""
+    return path.with_name(f".{path.name}~{os.getpid()}@{socket.gethostname()}{TMP_SUFFIX}")
 
 
 def write_cache(video: Video, path: str | Path) -> Path:
-    """Write ``video`` losslessly (``.npz``), atomically: a reader never sees half a file."""
+    """Write ``video`` losslessly (``.npz``), atomically: a reader never sees half a
+    file. A writer killed mid-write leaves a temporary file that
+    ``remove_stale_temp_files`` (called when a run starts) deletes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    tmp = _tmp_name(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             np.savez_compressed(fh, frames=video.frames, fps=np.float64(video.fps),
                                 meta=np.str_(json.dumps(video.meta, default=str)))
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in RESOURCE_ERRNOS:
+            raise ResourceError(f"video cache {shown(path)}: {exc.strerror}; free space (or raise the limit) and "
+                                "re-run the same command to resume -- what was stored is intact") from exc
         raise
+    return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def remove_stale_temp_files(folder: str | Path) -> int:
+    """Delete ``*.tmp`` files in ``folder`` left by killed writers: those of this host
+    whose process is gone, and any older than ``STALE_TMP_SECONDS`` (another host's on
+    a shared disk, or an older naming). Returns how many were removed."""
+    folder = Path(folder)
+    host, removed, now = socket.gethostname(), 0, time.time()
+    try:
+        entries = list(folder.glob(f"*{TMP_SUFFIX}"))
+    except OSError:
+        return 0
+    for p in entries:
+        m = _TMP_NAME.match(p.name)
+        try:
+            stale = (m is not None and m.group(2) == host and not _pid_alive(int(m.group(1)))) or \
+                now - p.stat().st_mtime > STALE_TMP_SECONDS
+            if stale and p.is_file():
+                p.unlink()
+                removed += 1
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
+
+def check_folder_path(path: str | Path, what: str) -> Path:
+    """Check, without creating anything, that folder ``path`` exists or can be made:
+    it is not a file, and its nearest existing ancestor is a writable folder. Raises
+    ``UserError`` starting with ``what`` (e.g. ``"--cache-dir x/y"``)."""
+    path = Path(path)
+    probe = path
+    while not (probe.exists() or probe.is_symlink()) and probe.parent != probe:
+        probe = probe.parent
+    if probe.is_symlink() and not probe.exists():
+        raise UserError(f"{what}: {shown(probe)} is a broken symbolic link or a symlink loop")
+    if probe.exists() and not probe.is_dir():
+        raise UserError(f"{what}: {shown(probe)} is a file, not a folder")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"{what}: the folder {shown(probe)} is not writable")
+    return path
+
+
+def make_folder(path: str | Path, what: str) -> Path:
+    """Create folder ``path`` (with parents) or raise one line starting with ``what``:
+    ``UserError`` for a path that cannot be a folder, ``ResourceError`` for a full
+    disk or an I/O error."""
+    path = check_folder_path(path, what)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cls = ResourceError if exc.errno in RESOURCE_ERRNOS else UserError
+        raise cls(f"{what}: cannot create the folder {shown(path)} ({exc.strerror})") from None
     return path
 
 
@@ -168,6 +352,12 @@ def write_preview(video: Video, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not _is_utf8(path):  # OpenCV crashes on such names: write under a plain one, then move
+        import shutil
+
+        with tempfile.TemporaryDirectory(prefix="vbench-preview-") as tmp:
+            shutil.move(write_preview(video, Path(tmp) / "preview.mp4"), path)
+        return path
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), float(video.fps),
                              (video.width, video.height))
     if not writer.isOpened():
@@ -188,15 +378,27 @@ def content_fingerprint(paths: dict[str, Path]) -> str:
 
     from vbench_lite.weights import file_sha256
 
+    def sha(q: Path) -> str:
+        try:
+            return file_sha256(q)
+        except OSError as exc:  # reading it later fails that item alone, with the reason
+            return f"unreadable:{exc.errno}"
+
     h = hashlib.sha256()
     for key, p in sorted(paths.items()):
         p = Path(p)
         if p.is_dir():
-            parts = [f"{q.name}:{file_sha256(q)}" for q in sorted(p.iterdir()) if q.is_file()]
-            digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+            try:
+                files = [q for q in sorted(p.iterdir()) if q.is_file()]
+            except OSError as exc:
+                h.update(f"{key}|unlistable:{exc.errno}\n".encode("utf-8", "surrogateescape"))
+                continue
+            # names as bytes: any file name hashes, UTF-8 or not (same digest as text for UTF-8)
+            parts = [os.fsencode(q.name) + b":" + sha(q).encode() for q in files]
+            digest = hashlib.sha256(b"|".join(parts)).hexdigest()
         elif p.is_file():
-            digest = file_sha256(p)
+            digest = sha(p)
         else:
             digest = "missing"
-        h.update(f"{key}|{digest}\n".encode())
+        h.update(f"{key}|{digest}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:16]

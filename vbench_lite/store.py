@@ -20,10 +20,18 @@ real case id can take. ``timeline`` is little-endian float32 bytes.
 Every item (its row, scores, skips and features) is written in one transaction, so
 a killed run leaves either all of an item or none of it, and a resume never
 doubles anything.
+
+Only our own stores are opened: an existing database is ours when its ``meta`` table
+holds an integer ``schema_version`` (and ``created_by``, when present, names
+vbench-lite) and its tables have our columns (v1 stores, without ``runs.role``, are
+migrated). Anything else -- another application's database, a damaged store -- is
+refused with one line *before* anything is written to it (not even the switch to
+WAL); a new or empty file is initialised.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -34,7 +42,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from vbench_lite.errors import UserError
+from vbench_lite.errors import ResourceError, UserError
 
 SCHEMA_VERSION = 2  # 2: runs.role (was provenance["role"] in 1; opened v1 stores are migrated)
 EVAL_ROLE = "eval"  # a run someone asked for
@@ -123,26 +131,89 @@ def blob_to_timeline(blob: bytes | None) -> np.ndarray | None:
     return None if blob is None else np.frombuffer(blob, dtype="<f4").copy()
 
 
+def _text(value):
+    """Text as SQLite can store it: file names that are not UTF-8 reach us as lone
+    surrogates, which sqlite3 refuses; they are kept as ``\\udcNN`` escapes."""
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _schema_version(value) -> int | None:
+    """The integer in meta's schema_version, or None when it is not one."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _expected_columns() -> dict[str, list[str]]:
+    """{table: columns} of the current schema, read from ``_SCHEMA`` itself."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(_SCHEMA)
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+    finally:
+        conn.close()
+
+
+_V1_ONLY_MISSING = {"runs": {"role"}}  # columns a v1 store lacks (added by the migration)
+# SQLite messages that mean the machine (or another process holding the lock), not the input
+_RESOURCE_MESSAGES = ("full", "disk i/o error", "out of memory", "locked")
+
+
+def store_error(path, exc: sqlite3.Error) -> Exception:
+    """One-line error for an SQLite failure on the store at ``path``: ``ResourceError``
+    when the disk is full or failing, else ``UserError``."""
+    text = str(exc)
+    if "locked" in text.lower():
+        return ResourceError(f"results store {path}: {text} by another process for over a minute; re-run the "
+                             "same command when it is done -- what was stored is intact")
+    if any(m in text.lower() for m in _RESOURCE_MESSAGES):
+        return ResourceError(f"results store {path}: {text}; free space (or fix the disk) and re-run the same "
+                             "command to resume -- what was stored is intact")
+    return UserError(f"cannot use the results store {path}: {text}")
+
+
 class Store:
     """A results store at ``path`` (created on first use)."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False):
+        from vbench_lite.io import make_folder, shown
+
         self.path = Path(path)
+        where = shown(self.path)
         if readonly and not self.path.exists():
-            raise UserError(f"no results store at {self.path}; run `vbench-lite run` first or pass --store")
+            raise UserError(f"no results store at {where}; run `vbench-lite run` first or pass --store")
+        if self.path.is_dir():
+            raise UserError(f"results store {where} is a folder; give a file, e.g. {shown(self.path / 'results.sqlite')}")
         if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(self.path.parent, f"results store {where}")
         try:
-            self.conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise store_error(where, exc) from None
+        try:
             self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout=60000")
+            self._refuse_foreign()  # reads only: nothing is written to a database that is not ours
             self._retry_locked(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA busy_timeout=60000")
             self._retry_locked(self._init_schema)
-        except sqlite3.OperationalError as exc:
-            raise UserError(f"cannot open the results store {self.path}: {exc}") from None
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"{self.path} is not a vbench-lite results store ({exc})") from None
+        except BaseException as exc:
+            self.conn.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise store_error(where, exc) from None
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise UserError(f"{where} is not a vbench-lite results store ({exc}); vbench-lite left it "
+                                "untouched -- pass another --store") from None
+            raise
 
     @staticmethod
     def _retry_locked(fn, seconds: float = 60.0):
@@ -158,19 +229,72 @@ class Store:
                     raise
                 time.sleep(0.05)
 
+    def _foreign_reason(self) -> str | None:
+        """Why the database at ``self.path`` is not a vbench-lite store (None: it is
+        ours, or holds nothing yet). Reads only."""
+        objects = {r[0]: r[1] for r in self.conn.execute("SELECT name, type FROM sqlite_master")}
+        tables = sorted(n for n, t in objects.items() if t == "table" and not n.startswith("sqlite_"))
+        if not objects:
+            return None  # a new or empty file: ours to initialise
+        if "meta" not in tables:
+            return f"it holds tables {', '.join(tables[:6]) or '(none)'} and no vbench-lite meta table"
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(meta)")}
+        if not {"key", "value"} <= cols:
+            return "its meta table has other columns"
+        meta = {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM meta")}
+        if "schema_version" not in meta:
+            return "its meta table has no schema_version"
+        if _schema_version(meta["schema_version"]) is None:
+            return f"its schema_version {meta['schema_version']!r} is not an integer"
+        if "created_by" in meta and not str(meta["created_by"]).startswith("vbench-lite"):
+            return f"it was created by {meta['created_by']!r}"
+        if _schema_version(meta["schema_version"]) > SCHEMA_VERSION:
+            return None  # a newer store: _refuse_foreign says to upgrade
+        for table, want in _expected_columns().items():
+            if table not in tables:
+                if table in ("runs", "items", "scores"):
+                    return f"it has no {table} table"
+                continue  # a table added later: created on open
+            have = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+            missing = [c for c in want if c not in have and c not in _V1_ONLY_MISSING.get(table, ())]
+            extra = [c for c in have if c not in want]
+            if missing or extra:
+                def few(names):
+                    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+                found = [x for x in (missing and f"missing {few(missing)}", extra and f"unknown {few(extra)}") if x]
+                return f"its {table} table has other columns ({'; '.join(found)})"
+        return None
+
+    def _refuse_foreign(self) -> None:
+        """Raise ``UserError`` for a database this vbench-lite must not write to:
+        another application's (or a damaged) one, or a store of a newer schema."""
+        from vbench_lite.io import shown
+
+        reason = self._foreign_reason()
+        if reason:
+            raise UserError(f"{shown(self.path)} is not a vbench-lite results store: {reason}; vbench-lite "
+                            "left it untouched -- pass a new file to --store")
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() \
+            if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone() else None
+        if row is not None and _schema_version(row[0]) > SCHEMA_VERSION:
+            raise UserError(f"{shown(self.path)} has schema version {row[0]}, newer than this vbench-lite "
+                            f"({SCHEMA_VERSION}); upgrade vbench-lite")
+
     def _init_schema(self) -> None:
         with self.transaction():
+            self._refuse_foreign()  # again, inside the lock: another process may have written meanwhile
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 self.conn.execute(stmt)
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = None if row is None else _schema_version(row[0])
             if row is None:
+                from vbench_lite import __version__
+
                 self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise UserError(
-                    f"{self.path} has schema version {row[0]}, newer than this vbench-lite "
-                    f"({SCHEMA_VERSION}); upgrade vbench-lite"
-                )
-            elif int(row[0]) < 2:
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('created_by', ?)",
+                                  (f"vbench-lite {__version__}",))
+            elif version < 2:
                 self._migrate_v1()
 
     def _migrate_v1(self) -> None:
@@ -211,7 +335,7 @@ class Store:
             self.conn.execute(
                 "INSERT INTO runs (run_id, name, status, created, updated, generator, settings, suites,"
                 " seeds, metrics, skipped_metrics, provenance, sweep, role) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (run_id, name, "running", now, now, generator, json.dumps(settings, sort_keys=True),
+                (run_id, _text(name), "running", now, now, generator, json.dumps(settings, sort_keys=True),
                  json.dumps(suites), json.dumps(seeds), json.dumps(metrics), json.dumps(skipped_metrics),
                  json.dumps(provenance), sweep, role),
             )
@@ -234,12 +358,12 @@ class Store:
                 self.conn.execute(f"DELETE FROM {table} WHERE run_id=? AND case_id=? AND seed=?", key)
             self.conn.execute(
                 "INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (*key, item.suite, item.grp, item.split, item.prompt, item.status, item.error,
-                 item.video_path, item.gen_seconds, item.metric_seconds, time.time()),
+                (*key, *map(_text, (item.suite, item.grp, item.split, item.prompt, item.status, item.error,
+                                    item.video_path)), item.gen_seconds, item.metric_seconds, time.time()),
             )
             self._insert_scores(key, scores)
             for metric, reason in (skips or {}).items():
-                self.conn.execute("INSERT INTO item_skips VALUES (?,?,?,?,?)", (*key, metric, reason))
+                self.conn.execute("INSERT INTO item_skips VALUES (?,?,?,?,?)", (*key, metric, _text(reason)))
             for metric, vec in (features or {}).items():
                 blob = np.asarray(vec, dtype="<f8").ravel().tobytes()
                 self.conn.execute("INSERT INTO features VALUES (?,?,?,?,?)", (*key, metric, blob))
@@ -259,7 +383,8 @@ class Store:
         with self.transaction():
             self._insert_scores(key, scores)
             for metric, reason in (skips or {}).items():
-                self.conn.execute("INSERT OR REPLACE INTO item_skips VALUES (?,?,?,?,?)", (*key, metric, reason))
+                self.conn.execute("INSERT OR REPLACE INTO item_skips VALUES (?,?,?,?,?)",
+                                  (*key, metric, _text(reason)))
 
     # ------------------------------------------------------------------ reading
     def done_keys(self, run_id: str) -> set[tuple[str, int]]:
@@ -282,10 +407,21 @@ class Store:
         if name == "latest":  # the one definition: the newest run someone asked for (never a floor run)
             row = self.conn.execute("SELECT * FROM runs WHERE role != ? ORDER BY created DESC LIMIT 1",
                                     (FLOOR_ROLE,)).fetchone()
-        else:
-            rows = self.conn.execute(
-                "SELECT * FROM runs WHERE name=? OR run_id LIKE ? ORDER BY created DESC", (name, name + "%")
-            ).fetchall()
+        else:  # an exact name first, else an id prefix; more than one match is an error, never a guess
+            def line(r) -> str:  # what tells two runs of one name apart
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"]))
+                return f"{r['run_id']} ({r['generator']}, seeds {json.loads(r['seeds'] or '[]')}, {when})"
+
+            rows = self.conn.execute("SELECT * FROM runs WHERE name=? ORDER BY created DESC", (name,)).fetchall()
+            what = "name"
+            if not rows:
+                rows = self.conn.execute("SELECT * FROM runs WHERE substr(run_id, 1, ?)=? ORDER BY created DESC",
+                                         (len(name), name)).fetchall()
+                what = "id prefix"
+            if len(rows) > 1:
+                raise UserError(f"run {what} {name!r} is ambiguous in {self.path}: {len(rows)} runs match, "
+                                + "; ".join(line(r) for r in rows[:6]) + ("; ..." if len(rows) > 6 else "")
+                                + " -- pass one of these run ids")
             row = rows[0] if rows else None
         if row is None:
             known = [r[0] for r in self.conn.execute("SELECT name FROM runs ORDER BY created DESC LIMIT 5")]

@@ -5,18 +5,37 @@ Each subcommand lives in its own module under ``vbench_lite.cli`` with a
 ``func=handler``; handlers take the parsed args and return an exit code. Modules
 import heavy dependencies inside handlers, so ``vbench-lite --help`` stays fast.
 
-User errors (``UserError``) print one line on stderr and exit 2; ``--debug``
-shows the traceback instead.
+Every failure is one line on stderr and a documented exit code (``--debug`` shows
+the traceback instead):
+
+====  =====================================================================
+code  meaning
+====  =====================================================================
+0     done
+1     ``check`` found a regression; ``--fail-on-error`` and an item failed
+2     bad input: a wrong argument, setting, path, suite, store (``UserError``)
+3     the machine could not do it: disk full, file-size limit, I/O error, out of
+      memory, the store locked by another process, a worker process killed
+      (``ResourceError``)
+130   interrupted (Ctrl-C)
+====  =====================================================================
+
+After 2, 3 or 130 the store is intact and nothing already stored is lost:
+re-running the same command resumes.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 
 from vbench_lite import __version__
-from vbench_lite.errors import UserError
+from vbench_lite.errors import ResourceError, UserError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_RESOURCE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+RESUME_HINT = "what was stored is intact; re-run the same command to resume"
 
 # module per group of subcommands
 COMMAND_MODULES = [
@@ -48,14 +67,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except UserError as exc:
-        if args.debug:
-            raise
-        print(f"vbench-lite: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("vbench-lite: interrupted; re-run the same command to resume", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        code, line = classify(exc)
+        if code is None or args.debug:
+            raise
+        print(f"vbench-lite: error: {line}", file=sys.stderr)
+        return code
+
+
+def classify(exc: BaseException) -> tuple[int | None, str]:
+    """(exit code, one line) for an error the user or the machine caused; (None, "")
+    for anything else -- a bug, which keeps its traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from vbench_lite.io import RESOURCE_ERRNOS, shown
+    from vbench_lite.store import store_error
+
+    if isinstance(exc, UserError):
+        return EXIT_BAD_INPUT, str(exc)
+    if isinstance(exc, ResourceError):
+        return EXIT_RESOURCE, str(exc)
+    if isinstance(exc, MemoryError):
+        return EXIT_RESOURCE, ("out of memory; score shorter videos (the frame budget is "
+                               f"$VBENCH_LITE_MAX_FRAMES) or use fewer --workers; {RESUME_HINT}")
+    if isinstance(exc, BrokenProcessPool):
+        return EXIT_RESOURCE, ("a scoring worker process died (killed, or out of memory); use fewer --workers; "
+                               + RESUME_HINT)
+    if isinstance(exc, sqlite3.Error):
+        code = EXIT_RESOURCE if isinstance(store_error("", exc), ResourceError) else EXIT_BAD_INPUT
+        return code, f"results store: {exc}; {RESUME_HINT}"
+    if isinstance(exc, OSError):
+        where = f"{shown(exc.filename)}: " if isinstance(exc.filename, (str, bytes)) else ""
+        text = f"{where}{exc.strerror or exc}"
+        if exc.errno in RESOURCE_ERRNOS:
+            return EXIT_RESOURCE, f"{text}; free space (or raise the limit) -- {RESUME_HINT}"
+        return EXIT_BAD_INPUT, text
+    return None, ""
 
 
 if __name__ == "__main__":

@@ -41,18 +41,18 @@ def register(sub) -> None:
     f.set_defaults(func=cmd_floor)
 
 
-def contact_sheet(frames, per_row: int = 8, min_tile: int = 128):
-    """uint8 (T, H, W, 3) -> one RGB image, tiles upscaled (nearest) to >= ``min_tile`` px."""
-    import cv2
-    import numpy as np
+def contact_sheet(frames, per_row: int = 8, min_tile: int = 128, fps: float | None = None):
+    """uint8 (T, H, W, 3) -> one RGB image: every frame, ``per_row`` to a row, upscaled
+    (nearest, never blurred) to >= ``min_tile`` px, each framed and numbered ("t=3",
+    with its time in seconds when ``fps`` is given) -- the same labelled grid as the
+    report's worst-case strips."""
+    from vbench_lite.reports.previews import labelled_grid, scale_frames
 
-    t, h, w, _ = frames.shape
-    zoom = max(1, math.ceil(min_tile / max(h, w)))
-    tiles = [cv2.resize(f, (w * zoom, h * zoom), interpolation=cv2.INTER_NEAREST) for f in frames]
-    rows = math.ceil(t / per_row)
-    tiles += [np.zeros_like(tiles[0])] * (rows * per_row - t)
-    grid = [np.concatenate(tiles[i * per_row:(i + 1) * per_row], axis=1) for i in range(rows)]
-    return np.concatenate(grid, axis=0)
+    tiles = list(scale_frames(frames, min_side=min_tile, max_side=max(frames.shape[1:3] + (min_tile,))))
+    names = [f"t={t}" + (f"  {t / fps:.1f} s" if fps else "") for t in range(len(tiles))]
+    rows = [tiles[i:i + per_row] for i in range(0, len(tiles), per_row)]
+    labels = [names[i:i + per_row] for i in range(0, len(names), per_row)]
+    return labelled_grid(rows, labels)
 
 
 def cmd_render(args) -> int:
@@ -74,7 +74,7 @@ def cmd_render(args) -> int:
         stem += f"-{args.perturb}{args.strength:g}"
     written = []
     png = out / f"{stem}.png"
-    if not cv2.imwrite(str(png), contact_sheet(frames)[..., ::-1]):  # cv2 wants BGR
+    if not cv2.imwrite(str(png), contact_sheet(frames, fps=args.fps)[..., ::-1]):  # cv2 wants BGR
         raise UserError(f"could not write {png}")
     written.append(png)
     mp4 = out / f"{stem}.mp4"

@@ -46,6 +46,8 @@ def register(sub) -> None:
     r.add_argument("--no-previews", action="store_true", help="no worst-case frames/GIFs")
     r.add_argument("--no-exports", action="store_true", help="HTML only (no Markdown/CSV/JSON/plots folder)")
     r.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="stdout format")
+    r.add_argument("--detail", action="store_true", help="print units, notes, per-video values and full reasons "
+                   "(default: a 100-column summary)")
     _store_arg(r)
     r.set_defaults(func=cmd_report)
 
@@ -56,6 +58,7 @@ def register(sub) -> None:
     c.add_argument("--alpha", type=float, default=0.05, help="family-wise error rate (default 0.05)")
     c.add_argument("--no-correction", action="store_true", help="plain per-output intervals (no Bonferroni)")
     c.add_argument("--format", choices=("table", "json", "markdown", "csv"), default="table")
+    c.add_argument("--detail", action="store_true", help="every column (default: a 100-column summary)")
     _store_arg(c)
     c.set_defaults(func=cmd_compare)
 
@@ -68,6 +71,7 @@ def register(sub) -> None:
     k.add_argument("--thresholds", type=Path, help="TOML thresholds file (default: built-in, see above)")
     k.add_argument("--all", action="store_true", help="print every output, not just regressions")
     k.add_argument("--format", choices=("table", "json"), default="table")
+    k.add_argument("--detail", action="store_true", help="every column (default: a 100-column summary)")
     _store_arg(k)
     k.set_defaults(func=cmd_check)
 
@@ -77,7 +81,8 @@ def register(sub) -> None:
     from vbench_lite.cli.run import add_run_arguments
 
     add_run_arguments(s)
-    s.add_argument("--plot", type=Path, help="plot file stem (default: <store dir>/reports/sweep_<name>)")
+    s.add_argument("--plot", type=Path, help="plot file stem (default: <store dir>/reports/<sweep id>_tradeoff, "
+                   "beside the sweep's HTML report <sweep id>.html)")
     s.set_defaults(func=cmd_sweep)
 
 
@@ -104,9 +109,10 @@ def _print_df(df, fmt: str = "table", file=None) -> None:
 
 
 def cmd_report(args) -> int:
+    from vbench_lite.cli.output import print_views, section_view
     from vbench_lite.reports.build import build_report
     from vbench_lite.reports.export import to_json, to_markdown
-    from vbench_lite.reports.html import report_path, save_report
+    from vbench_lite.reports.html import report_label, report_path, save_report
     from vbench_lite.store import DEFAULT_STORE
 
     with _open(args) as store:
@@ -115,14 +121,9 @@ def cmd_report(args) -> int:
         print(json.dumps(to_json(rep), indent=2, default=str))
     elif args.format == "markdown":
         print(to_markdown(rep))
-    else:
-        for s in rep.sections:
-            print(f"== {s.data.label} ({s.data.run_id}): {len(s.data.items)} items, {len(s.failures)} failed")
-            _print_df(s.summary.drop(columns=["source"]))
-            if len(s.skips):
-                print("skipped metrics (no number, and why):")
-                _print_df(s.skips)
-    out = save_report(rep, args.out or report_path(args.store or DEFAULT_STORE(), rep.sections[0].data.label),
+    else:  # the same summary `run` prints (a floor run asked for by name gets its table)
+        print_views([section_view(s) for s in rep.sections], detail=args.detail)
+    out = save_report(rep, args.out or report_path(args.store or DEFAULT_STORE(), report_label(rep)),
                       exports=not args.no_exports)
     print(f"report: {out}", file=sys.stderr)
     return 0
@@ -141,9 +142,14 @@ def cmd_compare(args) -> int:
         cmp = compare_runs(runs[0], other, alpha=args.alpha,
                            correction="none" if args.no_correction else "bonferroni")
         if args.format == "table":
-            print(f"== {other.label} vs {runs[0].label}: diff = B - A, intervals at "
-                  f"{cmp.attrs['confidence']:.2%} ({cmp.attrs['correction']} over {cmp.attrs['tested']} outputs)")
-        _print_df(cmp, args.format)
+            from vbench_lite.cli.output import clip
+            print(clip(f"== {other.label} vs {runs[0].label}: B - A, {cmp.attrs['confidence']:.2%} intervals "
+                       f"({cmp.attrs['correction']} over {cmp.attrs['tested']} outputs)"))
+        if args.format == "table" and not args.detail and "verdict" in cmp.columns:
+            from vbench_lite.cli.output import comparison_lines
+            print("\n".join(comparison_lines(cmp)))
+        else:
+            _print_df(cmp, args.format)
     return 0
 
 
@@ -174,16 +180,20 @@ def cmd_check(args) -> int:
         print(f"REGRESSED: {int(gated['regressed'].sum())} output(s) significantly worse beyond threshold")
     else:
         print("OK: no output significantly worse beyond its threshold")
-    if len(shown):
+    if len(shown) and args.detail:
         _print_df(shown[cols + (["regressed"] if args.all else [])])
+    elif len(shown):
+        from vbench_lite.cli.output import comparison_lines
+        print("\n".join(comparison_lines(shown, tolerance=True)))
     return code
 
 
 def cmd_sweep(args) -> int:
+    from vbench_lite.cli.output import WIDTH, fixed_width
     from vbench_lite.cli.run import execute_runs, plan_runs, write_main_report
     from vbench_lite.reports import plots, tables
     from vbench_lite.reports.data import load_run
-    from vbench_lite.reports.html import safe_name
+    from vbench_lite.reports.html import report_path, safe_name
     from vbench_lite.store import DEFAULT_STORE, FLOOR_ROLE
 
     if not args.sweep:
@@ -194,12 +204,20 @@ def cmd_sweep(args) -> int:
         return 0
     store_path = args.store or DEFAULT_STORE()
     main = [s for s in summaries if s.role != FLOOR_ROLE]
+    floors = [s for s in summaries if s.role == FLOOR_ROLE]
     with _open(args) as store:
         runs = [load_run(store, s.run_id) for s in main]
-    for s in main:
-        print(f"run {s.run_id}: {s.name} ({s.ok}/{s.total} ok)", file=sys.stderr)
-    fig = plots.tradeoff_figure([tables.summary_table(d) for d in runs], plots.setting_labels([d.run for d in runs]))
-    _print_df(tables.across_runs_wide(tables.across_runs(runs)))
+    summaries_t = [tables.summary_table(d) for d in runs]
+    labels = plots.setting_labels([d.run for d in runs])
+    sweep = runs[0].run.get("sweep") or runs[0].label
+    print(f"== {sweep}: {len(main)} runs of {runs[0].run.get('generator')}"
+          + (f" (floor run {', '.join(f.run_id for f in floors)})" if floors else ""))
+    for i, s in enumerate(main, 1):
+        print(f"#{i}  run {s.run_id}  {s.name}  ({s.ok}/{s.total} ok)")
+    for line in _sweep_means(summaries_t, fixed_width, WIDTH):
+        print(line)
+    print("Means over each run's items; intervals, ID/OOD and the floor per run are in the report.")
+    fig = plots.tradeoff_figure(summaries_t, labels)
     if not args.no_report:
         path = write_main_report(args, summaries)
         if path:
@@ -207,7 +225,27 @@ def cmd_sweep(args) -> int:
     if fig is None:
         print("sweep: no motion output in these runs, so no motion-vs-flicker plot", file=sys.stderr)
         return 0
-    stem = args.plot or Path(store_path).parent / "reports" / f"sweep_{safe_name(runs[0].run.get('sweep') or runs[0].label)}"
+    stem = args.plot or report_path(store_path, sweep).with_name(f"{safe_name(sweep)}_tradeoff")
     for p in plots.save_figure(fig, stem):
         print(f"plot: {p}", file=sys.stderr)
     return 0
+
+
+def _sweep_means(summaries, fixed_width, width: int) -> list[str]:
+    """Mean of every output per grid point (#1, #2, ...), in column blocks that fit ``width``."""
+    import pandas as pd
+
+    from vbench_lite.reports.tables import fmt
+
+    means = pd.concat([s.set_index("metric")["mean"].rename(f"#{i}") for i, s in enumerate(summaries, 1)], axis=1)
+    better = pd.concat([s.set_index("metric")["direction"] for s in summaries]).groupby(level=0).first()
+    per_block = max(1, (width - 27 - 7) // 11)  # output name, "better", 10-character numbers
+    lines = []
+    for lo in range(0, means.shape[1], per_block):
+        block = means.iloc[:, lo:lo + per_block]
+        disp = pd.DataFrame({"output": block.index})
+        for c in block.columns:
+            disp[c] = [fmt(x) for x in block[c]]
+        disp["better"] = [better.get(m, "") for m in block.index]
+        lines += [""] + fixed_width(disp, width=width, right=set(block.columns))
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
                    "./vbench_results/results.sqlite)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--detail", action="store_true", help="print everything: units, notes, per-video values, "
+                   "full skip and failure reasons, the floor run's table (default: a 100-column summary)")
     p.add_argument("--workers", type=int, default=0,
                    help="score videos in N worker processes while generating (default 0: inline)")
     p.add_argument("--fail-on-error", action="store_true", help="exit 1 if any item failed")
@@ -69,6 +72,31 @@ def _metric_list(args) -> list[str] | None:
     return [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
 
 
+MAX_WORKERS = 256  # scoring processes; more only multiplies memory
+
+
+def check_paths(args) -> None:
+    """What ``args`` will write to and the limits it sets, checked before anything is
+    prepared or stored: the store is a file in a folder that exists or can be made,
+    ``--cache-dir`` is such a folder, the name, ``--workers`` and the frame budget are
+    sane. Every file a run writes stays under the store's folder or ``--cache-dir``
+    (report names go through ``reports.html.safe_name``)."""
+    from vbench_lite.io import check_folder_path, max_frames, shown
+    from vbench_lite.runners.plan import check_name
+    from vbench_lite.store import DEFAULT_STORE
+
+    store = Path(args.store or DEFAULT_STORE())
+    if store.is_dir():
+        raise UserError(f"--store {shown(store)} is a folder; give a file, e.g. {shown(store / 'results.sqlite')}")
+    check_folder_path(store.parent, f"--store {shown(store)}")
+    if getattr(args, "cache_dir", None):
+        check_folder_path(args.cache_dir, f"--cache-dir {shown(args.cache_dir)}")
+    check_name(args.name)
+    if not 0 <= args.workers <= MAX_WORKERS:
+        raise UserError(f"--workers {args.workers}: give 0 (score inline) to {MAX_WORKERS}")
+    max_frames()  # a bad $VBENCH_LITE_MAX_FRAMES is one line now, not a failure per video
+
+
 def plan_runs(args) -> list:
     """The prepared runs that ``args`` describe, floors included. Every run is
     prepared -- settings, suites and metric options checked -- before the first one
@@ -79,12 +107,13 @@ def plan_runs(args) -> list:
         RunSpec, expand, parse_assignments, parse_metric_options, parse_seeds, parse_sweep,
     )
 
+    check_paths(args)
     base = RunSpec(
         generator=args.generator or default_generator(), settings=parse_assignments(args.set),
         suites=args.suite or ["default"], seeds=parse_seeds(args.seeds), metrics=_metric_list(args),
         metric_options=parse_metric_options(args.metric_set), name=args.name,
     )
-    _status(args, "checking settings, suites and metrics")
+    _status(args, f"loading {base.generator} and checking settings, suites and metrics")
     runs = [prepare(spec) for spec in expand(base, parse_sweep(args.sweep))]
     if not args.no_floor:
         floors, seen = [], set()
@@ -121,7 +150,12 @@ def execute_runs(runs, args):
     rank, world = rank_and_world()
     store = Store(args.store or DEFAULT_STORE())
     try:
-        return [execute(run, store, options=_options(args, rank, world)) for run in runs], rank
+        summaries = []
+        for run in runs:  # the bar waits for the first batch of videos: say so
+            _status(args, f"{run.name}: generating {len(run.cases) * len(run.spec.seeds)} videos "
+                    f"(batches of {max(1, run.caps.max_batch)}) and scoring each")
+            summaries.append(execute(run, store, options=_options(args, rank, world)))
+        return summaries, rank
     finally:
         store.close()
 
@@ -137,6 +171,9 @@ def cmd_eval(args) -> int:
     from vbench_lite.runners.plan import parse_metric_options
     from vbench_lite.store import DEFAULT_STORE, Store
 
+    check_paths(args)
+    if not (math.isfinite(args.fps) and args.fps >= 0):
+        raise UserError(f"--fps {args.fps}: give frames per second > 0 (or 0: the file's own rate)")
     spec, gen, cases = eval_spec_and_generator(args.paths, prompts=args.prompts, fps=args.fps,
                                                metrics=_metric_list(args), name=args.name)
     spec.metric_options = parse_metric_options(args.metric_set)
@@ -154,8 +191,10 @@ def _finish(args, summaries, rank: int, *, report: bool) -> int:
 
     if rank != 0:
         return 0  # under torchrun, rank 0 reports for everyone
+    if report and summaries:
+        _status(args, "writing the HTML report")
     path = write_main_report(args, summaries) if report and summaries else None
-    print_summaries(summaries, args.store, fmt=args.format, report_path=path)
+    print_summaries(summaries, args.store, fmt=args.format, report_path=path, detail=args.detail)
     if args.fail_on_error and any(s.failed for s in summaries):
         return 1
     return 0
@@ -170,6 +209,9 @@ def write_main_report(args, summaries):
     main = [s for s in summaries if s.role != FLOOR_ROLE] or summaries
     try:
         return write_report(args.store or DEFAULT_STORE(), [s.run_id for s in main])
-    except UserError as exc:
-        print(f"vbench-lite: report not written: {exc}", file=sys.stderr)
+    except (UserError, OSError) as exc:  # the runs are stored: a report that cannot be written is a warning
+        from vbench_lite.cli import classify
+
+        print(f"vbench-lite: report not written: {classify(exc)[1]} (the runs are stored; "
+              "`vbench-lite report` writes it later)", file=sys.stderr)
         return None

@@ -6,13 +6,16 @@ replaced: ``{prompt}``, ``{case_id}``, ``{seed}``, ``{num_frames}``, ``{height}`
 ``{width}``, ``{fps}``, ``{out}`` (where the program must write its video; the
 extension comes from the ``ext`` setting), ``{cond}`` (an ``.npz`` with the
 conditioning frames under ``frames``, or an empty string) and ``{case_json}`` (a
-JSON file with all of the above). On failure or timeout the item fails with the
-tail of the program's stderr; the run goes on.
+JSON file with all of the above). Placeholders are replaced in one pass, so text that
+comes from the user (a prompt containing ``{out}``) reaches the program verbatim,
+never expanded again. On failure or timeout the item fails with the tail of the
+program's stderr; the run goes on.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -24,12 +27,23 @@ from vbench_lite.generators.base import Capabilities, Generator
 from vbench_lite.io import read_video
 
 STDERR_TAIL = 400  # characters of stderr kept in the failure reason
+PLACEHOLDERS = ("prompt", "case_id", "seed", "num_frames", "height", "width", "fps", "out", "cond", "case_json")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_EXT = re.compile(r"^\.[A-Za-z0-9]{1,8}$")  # the {out} file's extension: never a path
 
 
 class CommandGenerator(Generator):
     name = "command"
     settings = {"argv": "", "timeout": 600.0, "ext": ".mp4", "height": 0, "width": 0, "frames": 0,
                 "cond_frames": 0}
+
+    def resolve_settings(self, given):
+        settings = super().resolve_settings(given)
+        if not _EXT.match(settings["ext"]):
+            raise UserError(f"setting ext={settings['ext']!r}: expected a file extension like .mp4 or .npz")
+        if not settings["timeout"] > 0:
+            raise UserError(f"setting timeout={settings['timeout']!r}: expected seconds > 0")
+        return settings
 
     def capabilities_for(self, settings):
         res = (settings["height"], settings["width"]) if settings["height"] and settings["width"] else None
@@ -61,10 +75,12 @@ class CommandGenerator(Generator):
             fields["case_json"] = str(case_json)
             args = [_fill(a, fields) for a in argv]
             try:
-                proc = subprocess.run(args, capture_output=True, text=True, timeout=settings["timeout"],
-                                      stdin=subprocess.DEVNULL)
+                proc = subprocess.run(args, capture_output=True, text=True, errors="replace",
+                                      timeout=settings["timeout"], stdin=subprocess.DEVNULL)
             except FileNotFoundError:
                 return GeneratorError(f"command not found: {args[0]!r}")
+            except PermissionError:
+                return GeneratorError(f"command not executable: {args[0]!r}")
             except subprocess.TimeoutExpired:
                 return GeneratorError(f"command timed out after {settings['timeout']:g} s on case {case.case_id}")
             if proc.returncode != 0:
@@ -96,6 +112,6 @@ def parse_argv(value) -> list[str]:
 
 
 def _fill(arg: str, fields: dict[str, str]) -> str:
-    for key, value in fields.items():
-        arg = arg.replace("{" + key + "}", value)
-    return arg
+    """``arg`` with every ``{placeholder}`` replaced in one pass: a value is never
+    searched for placeholders again (a prompt reading "{out}" stays "{out}")."""
+    return _PLACEHOLDER.sub(lambda m: fields[m.group(1)], arg)

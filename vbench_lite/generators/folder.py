@@ -16,7 +16,7 @@ from typing import Any
 
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.io import content_fingerprint, is_video_path, read_video
+from vbench_lite.io import content_fingerprint, is_video_path, read_video, shown
 
 
 class FolderGenerator(Generator):
@@ -49,9 +49,13 @@ class FolderGenerator(Generator):
                 raise UserError("generator 'folder' needs --set root=DIR (or --set manifest=FILE)")
             root = Path(settings["root"])
             if not root.is_dir():
-                raise UserError(f"folder generator: {root} is not a directory")
+                raise UserError(f"folder generator: {shown(root)} is not a directory")
             index = {}
-            for p in sorted(root.iterdir()):
+            try:
+                entries = sorted(root.iterdir())
+            except OSError as exc:
+                raise UserError(f"folder generator: {shown(root)} cannot be listed ({exc.strerror})") from None
+            for p in entries:
                 if p.name.startswith(".") or not is_video_path(p):
                     continue
                 index[p.stem if p.is_file() else p.name] = p
@@ -71,7 +75,7 @@ class FolderGenerator(Generator):
                 continue
             path = index[key]
             if not path.exists():
-                out.append(GeneratorError(f"case {case.case_id}: manifest names {path}, which does not exist"))
+                out.append(GeneratorError(f"case {case.case_id}: manifest names {shown(path)}, which does not exist"))
                 continue
             try:
                 out.append(read_video(path, fps=settings["fps"] or None))
@@ -86,8 +90,8 @@ class FolderGenerator(Generator):
         wanted = {c.case_id for c in cases} | {f"{c.case_id}__s{c.seed}" for c in cases}
         extra = sorted(k for k in self._index if k not in wanted)
         if extra:
-            shown = ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else "")
-            self.warnings.append(f"{len(extra)} video file(s) matched no case and were ignored: {shown}")
+            names = ", ".join(shown(k) for k in extra[:5]) + (" ..." if len(extra) > 5 else "")
+            self.warnings.append(f"{len(extra)} video file(s) matched no case and were ignored: {names}")
 
 
 def read_manifest(path: Path) -> dict[str, Path]:
@@ -105,11 +109,19 @@ def read_manifest(path: Path) -> dict[str, Path]:
                 rows = list(csv.DictReader(fh))
     except (json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
         raise UserError(f"manifest {path} cannot be parsed: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"manifest {path} cannot be read ({exc.strerror})") from None
+    if not isinstance(rows, list):
+        raise UserError(f"manifest {path}: expected a list of rows or a {{case_id: path}} object")
     index: dict[str, Path] = {}
     for i, row in enumerate(rows, 1):
-        if not isinstance(row, dict) or not row.get("case_id") or not row.get("path"):
-            raise UserError(f"manifest {path}, row {i}: needs 'case_id' and 'path'")
-        key = row["case_id"] + (f"__s{int(row['seed'])}" if str(row.get("seed", "")).strip() else "")
+        if not isinstance(row, dict) or not row.get("case_id") or not row.get("path") \
+                or not isinstance(row["path"], str):
+            raise UserError(f"manifest {path}, row {i}: needs 'case_id' and 'path' (text)")
+        seed = str(row.get("seed", "") if row.get("seed") is not None else "").strip()
+        if seed and not seed.isdigit():
+            raise UserError(f"manifest {path}, row {i}: seed {seed!r} is not a whole number >= 0")
+        key = str(row["case_id"]) + (f"__s{int(seed)}" if seed else "")
         p = Path(row["path"])
         index[key] = p if p.is_absolute() else base / p
     return index

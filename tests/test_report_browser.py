@@ -1,0 +1,108 @@
+"""What a new user sees after bare `vbench-lite run` (the reference DiT and its simulator
+floor) and after comparing two runs: the terminal summary fits 100 columns and is the
+report's main table; both HTML reports load every image and fit the page in headless
+Chromium (skipped without `chromium`, a failure under CI=true).
+
+``VBENCH_LITE_SCREENSHOTS=docs python -m pytest tests/test_report_browser.py`` also
+refreshes README's ``docs/report.png`` from this run.
+"""
+
+import io
+import os
+import re
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from vbench_lite.cli import main
+from vbench_lite.cli.run import default_generator
+
+WIDTH = 100
+
+
+def _main(*argv) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    assert code == 0, err.getvalue()
+    return out.getvalue() + err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """Bare `vbench-lite run` into a fresh store, a second run with other settings, and
+    the report comparing them."""
+    if default_generator() != "reference-dit":
+        pytest.skip("the reference DiT's weights are not shipped in this checkout")
+    root = tmp_path_factory.mktemp("real")
+    store = root / "vbench_results" / "results.sqlite"
+    first = _main("run", "--no-progress", "--store", store)
+    run_id = re.search(r"^== \S+ \(run (\w+)\)", first, re.M).group(1)
+    report = Path(re.search(r"^report: (.+)$", first, re.M).group(1))
+    _main("run", "--no-progress", "--no-report", "--set", "steps=1", "--name", "dit-1-step", "--store", store,
+          "--metrics", "warping_error,motion,flicker,identity_drift,velocity_error,permanence")  # fewer: faster
+    compare = root / "compare.html"
+    again = _main("report", run_id, "dit-1-step", "-o", compare, "--no-exports", "--store", store)
+    return {"store": store, "terminal": first, "run_id": run_id, "report": report, "compare": compare,
+            "report_terminal": again, "root": root}
+
+
+@pytest.mark.slow  # the fixture: two real runs (~20 s on 2 cores)
+def test_terminal_summary_fits_and_is_the_reports_main_table(real):
+    from vbench_lite.reports.build import main_table
+    from vbench_lite.reports.data import floor_scores, load_run, open_store
+    from vbench_lite.reports.html import main_display
+    from vbench_lite.reports.tables import physics_table, summary_table
+
+    text = real["terminal"]
+    assert max(map(len, text.splitlines())) <= WIDTH, max(text.splitlines(), key=len)
+    with open_store(real["store"]) as st:
+        d = load_run(st, real["run_id"])
+        disp = main_display(main_table(summary_table(d), physics_table(d, floor_scores(st, d))))
+    lines = text.splitlines()
+    for _, r in disp.iterrows():  # every row of the report's main table, with its numbers
+        row = [ln for ln in lines if ln.split()[:2] in ([r["output"], r["split"]], [r["output"], r["mean"]])]
+        assert len(row) == 1, (r["output"], r["split"])
+        for col in ("mean", "95% interval", "n", "cover", "floor", "better"):
+            assert r[col] in row[0], (r["output"], r["split"], col, row[0])
+    assert (disp["split"] == "ID").any() and (disp["split"] == "OOD").any() and (disp["floor"] != "").any()
+    assert (disp["95% interval"].str.startswith("[")).any()
+    assert (disp["95% interval"] == "none (<5 cases)").any()  # the default suite has 1-2 cases per split
+    # one line per reason: no line per scenario that a metric does not apply to
+    assert not any("does not apply to scenario" in ln for ln in lines)
+    assert sum(ln.startswith("not applicable") for ln in lines) == 1
+    floor_line, = [ln for ln in lines if ln.startswith("== floor-")]
+    assert "the floor column above" in floor_line
+    # `report` prints the very same table
+    table = [ln for ln in lines if any(ln.startswith(o + " ") for o in disp["output"])]
+    again = real["report_terminal"].splitlines()
+    assert table and all(ln in again for ln in table)
+
+
+def _assert_fits(page: Path, work: Path) -> None:
+    from helpers.browser import check_page
+
+    n_img = len(re.findall(r"<img ", page.read_text(encoding="utf-8")))
+    for width in (1280, 900):
+        seen = check_page(page, work, width=width)
+        assert seen["images"] == n_img and seen["loaded"] == n_img, (width, seen["failed"])
+        assert seen["page"] <= seen["window"], (width, seen)  # no horizontal scrolling
+        assert not seen["overflow"], (width, seen["overflow"])
+
+
+@pytest.mark.slow
+def test_real_reports_render_in_headless_chromium(real, tmp_path):
+    text = real["report"].read_text(encoding="utf-8")
+    assert "ID</td>" in text and "OOD</td>" in text and "none (&lt;5 cases)" in text
+    assert "generated | truth" in text  # worst cases shown beside the simulator's truth
+    assert "Not applicable by design" in text
+    _assert_fits(real["report"], tmp_path / "run")
+    cmp = real["compare"].read_text(encoding="utf-8")
+    assert "Paired comparisons" in cmp and "dit-1-step vs" in cmp
+    _assert_fits(real["compare"], tmp_path / "compare")
+    shots = os.environ.get("VBENCH_LITE_SCREENSHOTS")
+    if shots:  # README's screenshot: the top of the report of bare `vbench-lite run`
+        from helpers.browser import screenshot
+
+        screenshot(real["report"], Path(shots) / "report.png", tmp_path, width=900, height=1425)
