@@ -117,7 +117,9 @@ def paired_diff(a, b, *, clusters=None, confidence: float = 0.95, n_resamples: i
     mean difference, so a one-sample bootstrap on ``d = b - a`` is used (cheaper than
     ``paired=True`` over two samples, same distribution). When every difference is
     the same non-zero number (deterministic generators re-run with a real shift) the
-    interval is the degenerate [d, d] rather than NaN: the shift is not noise.
+    interval is the degenerate [d, d] rather than NaN: the shift is not noise. Otherwise,
+    as for a table, fewer than ``MIN_CI_UNITS`` cases give no interval (a bootstrap over
+    2-4 cases only spans the range of their differences), so no verdict.
     ``clusters``: case id per pair (resampling over cases, see module docstring).
     """
     a = np.asarray(a, dtype=np.float64).ravel()  # (n,)
@@ -134,7 +136,7 @@ def paired_diff(a, b, *, clusters=None, confidence: float = 0.95, n_resamples: i
         if v == 0:
             return Interval(0.0, 0.0, 0.0, int(d.size), "all differences zero")
         return Interval(v, v, v, int(d.size), "constant shift in every pair")
-    return mean_ci(d, clusters=clusters, confidence=confidence, n_resamples=n_resamples, seed=seed, min_units=2)
+    return mean_ci(d, clusters=clusters, confidence=confidence, n_resamples=n_resamples, seed=seed)
 
 
 def _ratio_of_sums(sums, counts, axis=-1):

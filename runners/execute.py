@@ -340,6 +340,8 @@ def _run_set_metrics(set_metrics: list[SetMetric], cases, store: Store, run_id: 
         try:
             if len(feats) < 2:
                 why = sorted({r["reason"] for r in store.item_skips(run_id) if r["metric"] == m.name})
+                if not feats and len(why) == 1:  # every video skipped it for one reason: that is the reason
+                    raise MetricSkipped(why[0])
                 raise MetricSkipped(f"needs at least 2 videos, got {len(feats)}" + (f" ({why[0]})" if why else ""))
             reference = m.reference_features(cases)
             if reference is None:

@@ -198,7 +198,7 @@ def short_table(v: RunView, *, width: int = WIDTH) -> list[str]:
 
 def _per_video_table(v: RunView, width: int) -> list[str]:
     """Few videos, no split: each video's value (an interval needs more cases)."""
-    from vbench_lite.reports.tables import fmt
+    from vbench_lite.reports.tables import fmt, format_ci
 
     sc = v.data.scores
     per = sc[sc["case_id"] != SET_CASE_ID]
@@ -219,7 +219,8 @@ def _per_video_table(v: RunView, width: int) -> list[str]:
         right = {"mean", *wide.columns}
         lines = fixed_width(disp, width=width, right=right, shrink=("units", *wide.columns))
     for _, r in v.main[v.main["n_items"].isna() & v.main["n"].gt(0)].iterrows():  # set-level (FVD)
-        lines.append(clip(f"{r['metric']} (whole set): {fmt(r['mean'])} {r['units']}", width))
+        value = format_ci(r["mean"], r["ci_low"], r["ci_high"]) if "ci_low" in r else fmt(r["mean"])
+        lines.append(clip(f"{r['metric']} (whole set): {value} {r['units']}", width))
     return lines or ["(no scores)"]
 
 
