@@ -79,22 +79,12 @@ def reference_paths(folder: Path) -> list[Path]:
 
 
 def content_fingerprint(paths: Iterable[Path]) -> str:
-    """Hex sha256 of a set of videos' content: the sorted per-video digests, where a
-    file's digest is its sha256 and a frame folder's is the sha256 of its files' names
-    and digests in name order (frame order matters there). File names and the order
-    of the set do not count -- the Fréchet distance does not see them either. File
-    digests are memoised per (path, size, mtime) by ``weights.file_sha256``, so a
-    folder is read once per process."""
-    digests = []
-    for p in paths:
-        if p.is_dir():
-            h = hashlib.sha256()
-            for f in sorted(f for f in p.iterdir() if f.is_file()):
-                h.update(f"{f.name}:{weights.file_sha256(f)}\n".encode())
-            digests.append(h.hexdigest())
-        else:
-            digests.append(weights.file_sha256(p))
-    return hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()
+    """Hex sha256 of a set of videos' content: the sorted per-video digests
+    (``io.video_digest``). File names and the order of the set do not count -- the
+    Fréchet distance does not see them either."""
+    from vbench_lite.io import video_digest
+
+    return hashlib.sha256("\n".join(sorted(video_digest(p) for p in paths)).encode()).hexdigest()
 
 
 class FVD(SetMetric):

@@ -370,10 +370,12 @@ def write_preview(video: Video, path: str | Path) -> Path:
     return path
 
 
-def content_fingerprint(paths: dict[str, Path]) -> str:
-    """Hash of ``{key: path}`` by content: each file's sha256 (a frame folder: every
-    file in it, in name order). Replacing a video, even with the same size and
-    modification time, changes it; a missing path hashes as missing."""
+def video_digest(path: Path) -> str:
+    """Hex sha256 of one video by content: a file's sha256; a frame folder's sha256 of
+    its files' names and digests in name order (frame order matters there). File
+    digests are memoised per (path, size, mtime) by ``weights.file_sha256``. An
+    unreadable or missing path gets a marker instead (reading it later fails that
+    item alone, with the reason)."""
     import hashlib
 
     from vbench_lite.weights import file_sha256
@@ -381,24 +383,27 @@ def content_fingerprint(paths: dict[str, Path]) -> str:
     def sha(q: Path) -> str:
         try:
             return file_sha256(q)
-        except OSError as exc:  # reading it later fails that item alone, with the reason
+        except OSError as exc:
             return f"unreadable:{exc.errno}"
+
+    p = Path(path)
+    if p.is_dir():
+        try:
+            files = [q for q in sorted(p.iterdir()) if q.is_file()]
+        except OSError as exc:
+            return f"unlistable:{exc.errno}"
+        # names as bytes: any file name hashes, UTF-8 or not (same digest as text for UTF-8)
+        parts = [os.fsencode(q.name) + b":" + sha(q).encode() for q in files]
+        return hashlib.sha256(b"|".join(parts)).hexdigest()
+    return sha(p) if p.is_file() else "missing"
+
+
+def content_fingerprint(paths: dict[str, Path]) -> str:
+    """Hash of ``{key: path}`` by content (``video_digest`` of each). Replacing a
+    video, even with the same size and modification time, changes it."""
+    import hashlib
 
     h = hashlib.sha256()
     for key, p in sorted(paths.items()):
-        p = Path(p)
-        if p.is_dir():
-            try:
-                files = [q for q in sorted(p.iterdir()) if q.is_file()]
-            except OSError as exc:
-                h.update(f"{key}|unlistable:{exc.errno}\n".encode("utf-8", "surrogateescape"))
-                continue
-            # names as bytes: any file name hashes, UTF-8 or not (same digest as text for UTF-8)
-            parts = [os.fsencode(q.name) + b":" + sha(q).encode() for q in files]
-            digest = hashlib.sha256(b"|".join(parts)).hexdigest()
-        elif p.is_file():
-            digest = sha(p)
-        else:
-            digest = "missing"
-        h.update(f"{key}|{digest}\n".encode("utf-8", "surrogateescape"))
+        h.update(f"{key}|{video_digest(p)}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:16]
