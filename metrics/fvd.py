@@ -87,6 +87,13 @@ def content_fingerprint(paths: Iterable[Path]) -> str:
     return hashlib.sha256("\n".join(sorted(video_digest(p) for p in paths)).encode()).hexdigest()
 
 
+def reference_id(folder: Path | None) -> str:
+    """How a set-level metric names its reference set in its protocol: ``truth`` (the
+    probe suite's simulator truth), or ``dir:`` and the first 12 hex digits of the
+    folder's content fingerprint."""
+    return "truth" if folder is None else "dir:" + content_fingerprint(reference_paths(folder))[:12]
+
+
 class FVD(SetMetric):
     """Set-level FVD; see the module docstring for the protocol.
 
@@ -156,12 +163,9 @@ class FVD(SetMetric):
         ])
 
     def reference_id(self) -> str:
-        """``truth``, or ``dir:`` and the first 12 hex digits of the reference
-        folder's content fingerprint (computed once per metric object)."""
-        if self.reference_dir is None:
-            return "truth"
+        """``reference_id`` of this metric's reference set, computed once per object."""
         if self._reference_id is None:
-            self._reference_id = "dir:" + content_fingerprint(reference_paths(self.reference_dir))[:12]
+            self._reference_id = reference_id(self.reference_dir)
         return self._reference_id
 
     def identity(self) -> dict:

@@ -99,12 +99,11 @@ class VideoSetDistance(SetMetric):
 
     # ---------------------------------------------------------------- protocol
     def reference_id(self) -> str:
-        if self.reference_dir is None:
-            return "truth"
+        """``fvd.reference_id`` of this metric's reference set, computed once per object."""
         if self._reference_id is None:
-            from vbench_lite.metrics.fvd import content_fingerprint, reference_paths
+            from vbench_lite.metrics.fvd import reference_id
 
-            self._reference_id = "dir:" + content_fingerprint(reference_paths(self.reference_dir))[:12]
+            self._reference_id = reference_id(self.reference_dir)
         return self._reference_id
 
     def descriptor_protocol(self) -> str:
