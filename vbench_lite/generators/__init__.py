@@ -15,6 +15,13 @@ GENERATORS.register("degraded", "vbench_lite.generators.degraded:DegradedGenerat
 GENERATORS.register("simulator", "vbench_lite.generators.simulator:SimulatorGenerator")
 GENERATORS.register("reference-dit", "vbench_lite.generators.dit.generator:ReferenceDiTGenerator")
 GENERATORS.register("diffusers", "vbench_lite.generators.diffusers_gen:DiffusersGenerator")
+# per-family diffusers adapters (vbench_lite.generators.pipelines)
+GENERATORS.register("svd", "vbench_lite.generators.pipelines.svd:SVDGenerator")
+GENERATORS.register("cogvideox", "vbench_lite.generators.pipelines.cogvideox:CogVideoXGenerator")
+GENERATORS.register("ltx-video", "vbench_lite.generators.pipelines.ltx:LTXVideoGenerator")
+GENERATORS.register("wan", "vbench_lite.generators.pipelines.wan:WanGenerator")
+GENERATORS.register("hunyuanvideo", "vbench_lite.generators.pipelines.hunyuan:HunyuanVideoGenerator")
+GENERATORS.register("mochi", "vbench_lite.generators.pipelines.mochi:MochiGenerator")
 
 
 def create_generator(name: str) -> Generator:
