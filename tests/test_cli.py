@@ -89,3 +89,23 @@ def test_list_backbones_says_corrupt_missing_and_pinned(tmp_path):
     rows = {r["name"]: r for r in json.loads(run_cli("list", "backbones", "--format", "json", env=env).stdout)["backbones"]}
     assert rows["clip-vit-b-32"]["status"] == "corrupt" and rows["clip-vit-b-32"]["available"] is False
     assert rows["raft-small"]["pinned"] is True and rows["i3d-k400"]["status"] == "missing"
+
+
+def test_reader_leaving_the_pipe_is_not_an_error(monkeypatch, tmp_path, capsys):
+    """`vbench-lite list metrics | head -1`: the closed pipe ends the command quietly."""
+    import io
+
+    from vbench_lite.cli import main
+
+    sink = open(tmp_path / "sink", "w")
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            return sink.fileno()
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["list", "metrics"]) == 0
+    assert "Broken pipe" not in capsys.readouterr().err
