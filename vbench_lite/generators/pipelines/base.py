@@ -69,6 +69,7 @@ class Family:
     frame_offset: int = 1
     max_frames: int | None = None
     guidance_kwarg: str = "guidance_scale"  # where ``guidance`` goes
+    fps_kwarg: str = ""  # where ``fps`` goes too, for a family that conditions on the frame rate
     prompt_modes: tuple[str, ...] = MODES  # modes whose pipeline takes a prompt
     knobs: tuple[Knob, ...] = ()
     examples: dict[str, str] = field(default_factory=dict)  # mode -> a Hub id, for docs
@@ -101,7 +102,8 @@ def common_settings(fam: Family) -> dict[str, tuple[Any, str]]:
         "height": (h, f"frame height in pixels, a multiple of {fam.multiple}"),
         "width": (w, f"frame width in pixels, a multiple of {fam.multiple}"),
         "frames": (fam.frames, f"frames per clip ({fam.frame_rule()})"),
-        "fps": (fam.fps, "frame rate the clip is played and scored at"),
+        "fps": (fam.fps, "frame rate the clip is played and scored at"
+                + (f"; the model is also conditioned on it ({fam.fps_kwarg})" if fam.fps_kwarg else "")),
         "negative_prompt": ("", "negative prompt, where the pipeline takes one"),
         "device": ("auto", "auto (cuda if available, else cpu), cpu, cuda, cuda:1, ..."),
         "dtype": ("auto", "weights dtype: auto (bf16 on cuda, fp32 on cpu), fp16, bf16, fp32"),
@@ -188,7 +190,17 @@ class PipelineGenerator(Generator):
                                 + (f"; did you mean {PASS_PREFIX}{hint[0]}?" if hint else ""))
             if arg in MANAGED:
                 raise UserError(f"{key} is set by vbench-lite from the case; use the {arg} setting or the suite")
+            owner = {fam.guidance_kwarg: "guidance", fam.fps_kwarg: "fps"}.get(arg) or next(
+                (k.name for k in fam.knobs if k.call_name == arg), None)
+            if owner:
+                raise UserError(f"{key} is the {self.name} setting {owner!r}; use --set {owner}=...")
             out[key] = parse_value(raw)
+        for knob in fam.knobs:  # a knob whose default is None takes a literal (a number) or none
+            if knob.default is None and isinstance(out[knob.name], str):
+                out[knob.name] = parse_value(out[knob.name])
+        if out["negative_prompt"] and params is not None and "negative_prompt" not in params:
+            raise UserError(f"{self.name} ({fam.pipelines[out['mode']]}) takes no negative prompt; "
+                            "drop negative_prompt")
         return out
 
     def _call_params(self, mode: str) -> list[str] | None:
@@ -229,8 +241,9 @@ class PipelineGenerator(Generator):
         if self._pipe_key != key:
             self._pipe = None  # free the old one first
             cls = self.pipeline_class(settings["mode"])
+            quiet_loading()
             try:
-                pipe = cls.from_pretrained(str(model_folder(settings["model"])), torch_dtype=dtype,
+                pipe = cls.from_pretrained(str(model_folder(settings["model"])), **{dtype_argument(): dtype},
                                            local_files_only=not download_allowed())
             except (OSError, ValueError, EnvironmentError) as exc:
                 raise UserError(f"cannot load {self.family.title} model {settings['model']!r}: "
@@ -243,10 +256,13 @@ class PipelineGenerator(Generator):
             else:
                 pipe = pipe.to(device)
             vae = getattr(pipe, "vae", None)
-            if settings["vae_tiling"] and vae is not None and hasattr(vae, "enable_tiling"):
-                vae.enable_tiling()
-            if settings["vae_slicing"] and vae is not None and hasattr(vae, "enable_slicing"):
-                vae.enable_slicing()
+            for option, flag in (("vae_tiling", "use_tiling"), ("vae_slicing", "use_slicing")):
+                if not settings[option]:
+                    continue
+                if not hasattr(vae, flag):  # diffusers' enable_* raise NotImplementedError for these VAEs
+                    raise UserError(f"{self.name}: this model's VAE ({type(vae).__name__}) has no {option[4:]}; "
+                                    f"drop {option}")
+                getattr(vae, "enable_" + option[4:])()
             pipe.set_progress_bar_config(disable=True)
             self._pipe, self._pipe_key = pipe, key
         return self._pipe
@@ -266,29 +282,65 @@ class PipelineGenerator(Generator):
             kw["prompt"] = case.prompt
             if settings["negative_prompt"]:
                 kw["negative_prompt"] = settings["negative_prompt"]
-        if mode == "i2v":
+        if self.takes_image(settings):
             from PIL import Image
 
             kw["image"] = Image.fromarray(case.cond_frames[0])
+        if fam.fps_kwarg:
+            fps = settings["fps"]
+            kw[fam.fps_kwarg] = int(fps) if float(fps).is_integer() else fps
         for knob in fam.knobs:
             if mode in knob.modes:
                 kw[knob.call_name] = settings[knob.name]
         kw.update({k[len(PASS_PREFIX):]: v for k, v in settings.items() if k.startswith(PASS_PREFIX)})
         return kw
 
+    def takes_image(self, settings) -> bool:
+        """Whether the pipeline gets the case's first frame as ``image``."""
+        return settings["mode"] == "i2v"
+
     def generate(self, cases, settings):
         pipe = self.pipeline(settings)
         out: list[Video | Exception] = []
         for case in cases:
-            if settings["mode"] == "i2v" and case.cond_frames is None:
-                out.append(UserError(f"{self.name} mode=i2v needs a conditioning frame; case {case.case_id} has "
-                                     "none (use an image or probe suite, or mode=t2v)"))
+            if self.takes_image(settings) and case.cond_frames is None:
+                out.append(UserError(f"{self.name} mode={settings['mode']} needs a conditioning frame; case "
+                                     f"{case.case_id} has none (use an image or probe suite, or mode=t2v)"))
                 continue
             frames = pipe(**self.call_kwargs(case, settings)).frames[0]  # float (T, H, W, 3) in [0, 1]
+            want = (case.num_frames, case.height, case.width)
+            if tuple(frames.shape[:3]) != want:  # a model variant that rounds frames or size
+                out.append(UserError(f"{self.name}: the pipeline returned {tuple(frames.shape[:3])} (frames, "
+                                     f"height, width) for {want}; this model needs other frames/height/width"))
+                continue
             meta = {"model": settings["model"], "family": self.name, "mode": settings["mode"]}
             out.append(Video.from_array(frames_to_uint8(frames), case.fps, meta,
                                         source=f"{self.name} output for {case.case_id}"))
         return out
+
+
+def dtype_argument() -> str:
+    """``dtype`` where diffusers has renamed ``torch_dtype`` (0.42 warns on the old name)."""
+    from diffusers.utils import deprecation_utils
+
+    return "dtype" if hasattr(deprecation_utils, "_TORCH_DTYPE_DEPRECATION_MESSAGE") else "torch_dtype"
+
+
+def quiet_loading() -> None:
+    """Loading progress bars only on a terminal: in pipes and logs stderr is for errors."""
+    import sys
+
+    if sys.stderr.isatty():
+        return
+    import diffusers.utils.logging as dlog
+
+    dlog.disable_progress_bar()
+    try:
+        import transformers.utils.logging as tlog
+
+        tlog.disable_progress_bar()
+    except ImportError:
+        pass
 
 
 def frames_to_uint8(frames):
