@@ -117,12 +117,54 @@ SUITES.register("default", "vbench_lite.probes.suites:default_suite")
 SUITES.register("probes-id", "vbench_lite.probes.suites:probes_id_suite")
 SUITES.register("probes-ood", "vbench_lite.probes.suites:probes_ood_suite")
 SUITES.register("prompts-basic", "vbench_lite.case:basic_prompt_suite")
+SUITES.register("prompts-video", "vbench_lite.case:video_prompt_suite")
+SUITES.register("images", "vbench_lite.images:image_suite")
+
+
+def read_suite_file(path: str | Path) -> dict[str, Any]:
+    """A suite's TOML file as a dict; every way it can be unreadable is one line."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"suite file {path} does not exist") from None
+    except IsADirectoryError:
+        raise UserError(f"suite file {path} is a folder; give a prompt-suite .toml file") from None
+    except OSError as exc:
+        raise UserError(f"suite file {path} cannot be read ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"suite file {path} is not valid TOML: {exc}") from None
+
+
+def check_entries(entries: Any, path: Path, required: tuple[str, ...] = ("id", "prompt")) -> list[dict]:
+    """A suite file's ``[[case]]`` tables: each has the ``required`` keys, a valid
+    unique id, a valid prompt, and text (if any) in ``group`` and ``tests``."""
+    if not entries:
+        raise UserError(f"suite file {path} has no [[case]] entries")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise UserError(f"suite file {path}: 'case' must be [[case]] tables")
+    seen: set[str] = set()
+    for e in entries:
+        if any(k not in e for k in required):
+            raise UserError(f"suite file {path}: every [[case]] needs {' and '.join(map(repr, required))}")
+        check_case_id(e["id"])
+        check_prompt(e["prompt"])
+        for key in ("group", "tests"):
+            if key in e:
+                if not isinstance(e[key], str):
+                    raise UserError(f"suite file {path}, case {e['id']}: {key!r} must be text")
+                check_prompt(e[key])
+        if e["id"] in seen:
+            raise UserError(f"suite file {path}: case id {e['id']!r} appears twice")
+        seen.add(e["id"])
+    return entries
 
 
 @dataclass
 class PromptSuite:
     """A suite that is data: prompts from a TOML file (``name``, ``version``,
-    ``[[case]]`` tables with ``id``, ``prompt`` and optional ``group``)."""
+    ``[[case]]`` tables with ``id``, ``prompt`` and optional ``group`` and ``tests`` --
+    one phrase saying what the case checks, kept in ``Case.params["tests"]``)."""
 
     name: str
     version: str
@@ -131,24 +173,8 @@ class PromptSuite:
     @classmethod
     def from_file(cls, path: str | Path) -> "PromptSuite":
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserError(f"suite file {path} does not exist") from None
-        except IsADirectoryError:
-            raise UserError(f"suite file {path} is a folder; give a prompt-suite .toml file") from None
-        except OSError as exc:
-            raise UserError(f"suite file {path} cannot be read ({exc.strerror})") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"suite file {path} is not valid TOML: {exc}") from None
-        entries = data.get("case") or []
-        if not entries:
-            raise UserError(f"suite file {path} has no [[case]] entries")
-        for e in entries:
-            if "id" not in e or "prompt" not in e:
-                raise UserError(f"suite file {path}: every [[case]] needs 'id' and 'prompt'")
-            check_case_id(e["id"])
-            check_prompt(e["prompt"])
+        data = read_suite_file(path)
+        entries = check_entries(data.get("case") or [], path)
         return cls(data.get("name", path.stem), str(data.get("version", "1")), entries)
 
     def cases(self, spec: RenderSpec) -> list[Case]:
@@ -156,13 +182,22 @@ class PromptSuite:
             Case(
                 case_id=e["id"], suite=self.name, prompt=e["prompt"], group=e.get("group", ""),
                 num_frames=spec.num_frames, height=spec.height, width=spec.width, fps=spec.fps,
+                params={"tests": e["tests"]} if e.get("tests") else {},
             )
             for e in self.entries
         ]
 
 
+SUITES_DIR = Path(__file__).parent / "suites"
+
+
 def basic_prompt_suite() -> PromptSuite:
-    return PromptSuite.from_file(Path(__file__).parent / "suites" / "prompts_basic.toml")
+    return PromptSuite.from_file(SUITES_DIR / "prompts_basic.toml")
+
+
+def video_prompt_suite() -> PromptSuite:
+    """``prompts-video``: 162 natural-language prompts for real text-to-video models."""
+    return PromptSuite.from_file(SUITES_DIR / "prompts_video.toml")
 
 
 def resolve_suite(name_or_path: str) -> Suite:
