@@ -111,6 +111,7 @@ def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
         fig.vbench_data[y_name] = pts
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=min(3, len(handles)),
                fontsize=8, frameon=False)
+    fig.vbench_legend = handles  # label -> artist, for figures that add entries (reports.pick)
     fig.tight_layout(rect=(0, (0.08 + 0.2 * legend_rows) / fig.get_figheight(), 1, 1))
     return fig
 

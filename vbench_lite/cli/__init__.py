@@ -43,6 +43,8 @@ COMMAND_MODULES = [
     "vbench_lite.cli.listing",  # list
     "vbench_lite.cli.report",  # report, compare, sweep, check
     "vbench_lite.cli.probes",  # probes render, probes floor
+    "vbench_lite.cli.export",  # export (a suite's frames, prompts and manifest for an outside pipeline)
+    "vbench_lite.cli.pick",  # pick (sweep a knob on one image/prompt, keep the chosen clip)
 ]
 
 

@@ -11,21 +11,62 @@ def register(sub) -> None:
                        "can run on this machine.")
     p.add_argument("what", nargs="?", choices=("all", "generators", "suites", "metrics", "backbones"),
                    default="all")
+    p.add_argument("name", nargs="?", help="with `generators`: one generator, every setting's meaning and its "
+                   "usage notes in full")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_list)
 
 
-def _generators():
+def _summary(cls) -> str:
+    """A generator's one-line description: the first line of its module's docstring,
+    without the leading "``name``: "."""
+    import re
+    import sys
+
+    doc = (getattr(sys.modules.get(cls.__module__), "__doc__", None) or cls.__doc__ or "").strip()
+    first = doc.split("\n\n")[0].replace("\n", " ")
+    first = re.sub(r"^(the\s+)?``[^`]+``(\s+generator)?:\s*", "", first, flags=re.I)
+    return first.replace("``", "").rstrip(".")
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut at a word with "..." when longer."""
+    if len(text) <= width:
+        return text
+    head = text[:width - 3]
+    space = head.rfind(" ")
+    return (head[:space] if space > width // 2 else head).rstrip(" ,:;(") + "..."
+
+
+def setting_rows(cls) -> list[dict]:
+    """Every setting of generator class ``cls``: name, type, default and meaning (from
+    ``settings_help``; "" when undocumented), then the pseudo-entries for families of
+    keys ("pipe.KEY", "base.KEY": no type or default)."""
+    meaning = dict(getattr(cls, "settings_help", {}) or {})
+    rows = [{"name": k, "type": "any" if v is None else type(v).__name__, "default": v,
+             "meaning": meaning.get(k, "")} for k, v in cls.settings.items()]
+    rows += [{"name": k, "type": "", "default": None, "meaning": m} for k, m in meaning.items()
+             if k not in cls.settings]
+    return rows
+
+
+def _generators(only: str | None = None):
     from vbench_lite.generators import GENERATORS
 
     out = []
-    for name in GENERATORS.names():
+    for name in GENERATORS.names() if only is None else [only]:
         try:
             cls = GENERATORS.get(name)
             reason = cls.unavailable_reason() if hasattr(cls, "unavailable_reason") else None
-            row = {"name": name, "available": reason is None, "settings": dict(cls.settings)}
+            row = {"name": name, "available": reason is None, "summary": _summary(cls),
+                   "settings": dict(cls.settings), "settings_help": setting_rows(cls),
+                   "notes": getattr(cls, "usage_notes", "") or ""}
             out.append(row if reason is None else {**row, "reason": reason})
         except Exception as exc:  # an optional backend that does not import here
+            from vbench_lite.errors import UserError
+
+            if only is not None and isinstance(exc, UserError):
+                raise
             out.append({"name": name, "available": False, "reason": str(exc).splitlines()[0][:120]})
     return out
 
@@ -73,8 +114,63 @@ def _backbone_line(r: dict) -> str:
     return f"  {r['name']}: {r['status']} ({pin}): {r['reason']}"
 
 
+def _shown_default(row: dict) -> str:
+    if not row["type"]:  # a family of keys ("pipe.KEY"): no default
+        return ""
+    return "none" if row["default"] is None else json.dumps(row["default"], ensure_ascii=False)
+
+
+def generator_lines(row: dict, *, full: bool, width: int = 100) -> list[str]:
+    """One generator in text: its name, state and description, then a settings table
+    (name, type, default, meaning) in ``width`` columns -- each meaning cut to one line
+    unless ``full`` -- then its usage notes (full or their first sentence)."""
+    import textwrap
+
+    state = "" if row.get("available", True) else f"  [unavailable: {row.get('reason')}]"
+    head = f"  {row['name']}" + (f" -- {row['summary']}" if row.get("summary") else "")
+    lines = [(head + state) if full else cut(head, width) + state]
+    settings = row.get("settings_help") or []
+    if settings:
+        name_w = min(max(len(r["name"]) for r in settings), 22)
+        type_w = max(4, *(len(r["type"]) for r in settings))
+        defaults = [_shown_default(r) for r in settings]
+        def_w = min(max([7, *map(len, defaults)]), 16)
+        lead = 4 + name_w + 1 + type_w + 1 + def_w + 1
+        lines.append(" " * 4 + f"{'setting':<{name_w}} {'type':<{type_w}} {'default':<{def_w}} meaning")
+        for r, d in zip(settings, defaults):
+            d = d if len(d) <= def_w else d[:def_w - 1] + "~"
+            name = r["name"] if len(r["name"]) <= name_w else r["name"][:name_w - 1] + "~"
+            cells = " " * 4 + f"{name:<{name_w}} {r['type']:<{type_w}} {d:<{def_w}} "
+            meaning = r["meaning"] or "(undocumented)"
+            if full:
+                lines += textwrap.wrap(meaning, width=width, initial_indent=cells,
+                                       subsequent_indent=" " * lead) or [cells.rstrip()]
+            else:
+                lines.append(cells + cut(meaning, max(20, width - lead)))
+    notes = row.get("notes") or ""
+    if notes and full:
+        lines += textwrap.wrap("notes: " + notes, width=width, initial_indent="    ", subsequent_indent="      ")
+    elif notes:
+        first = notes.split(". ")[0].rstrip(".")
+        wrapped = textwrap.wrap(f"notes: {first}.", width=width, initial_indent="    ", subsequent_indent="      ")
+        if len(wrapped) > 2:  # the footer says how to see them all
+            wrapped = [wrapped[0], cut(wrapped[1] + " " + wrapped[2], width)]
+        lines += wrapped
+    return lines
+
+
 def cmd_list(args) -> int:
-    sections = {"generators": _generators, "suites": _suites, "metrics": _metrics, "backbones": _backbones}
+    from vbench_lite.errors import UserError
+
+    name = getattr(args, "name", None)
+    if name is not None and args.what != "generators":
+        raise UserError(f"list {args.what} {name}: a name goes with `list generators NAME` only")
+    if name is not None:
+        from vbench_lite.generators import GENERATORS
+
+        GENERATORS.get(name)  # an unknown name: one line with the known ones
+    sections = {"generators": lambda: _generators(name), "suites": _suites, "metrics": _metrics,
+                "backbones": _backbones}
     chosen = list(sections) if args.what == "all" else [args.what]
     data = {k: sections[k]() for k in chosen}
     if args.format == "json":
@@ -85,6 +181,13 @@ def cmd_list(args) -> int:
         if section == "backbones":
             for r in rows:
                 print(_backbone_line(r))
+            continue
+        if section == "generators":
+            for r in rows:
+                print("\n".join(generator_lines(r, full=name is not None)))
+            if name is None:
+                print("  Set with --set KEY=VALUE, sweep with --sweep KEY=V1,V2.\n"
+                      "  One generator with every meaning and note in full: vbench-lite list generators NAME")
             continue
         for r in rows:
             state = "" if r.get("available", True) else f"  [unavailable: {r.get('reason')}]"

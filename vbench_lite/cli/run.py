@@ -102,6 +102,7 @@ def plan_runs(args) -> list:
     prepared -- settings, suites and metric options checked -- before the first one
     is recorded, so a bad value in any grid point is one line and exit 2, never a run
     of failed items."""
+    from vbench_lite.generators import create_generator
     from vbench_lite.runners.execute import floor_spec, prepare
     from vbench_lite.runners.plan import (
         RunSpec, expand, parse_assignments, parse_metric_options, parse_seeds, parse_sweep,
@@ -114,7 +115,10 @@ def plan_runs(args) -> list:
         metric_options=parse_metric_options(args.metric_set), name=args.name,
     )
     _status(args, f"loading {base.generator} and checking settings, suites and metrics")
-    runs = [prepare(spec) for spec in expand(base, parse_sweep(args.sweep))]
+    # one generator for every grid point: a model (a diffusers pipeline, say) loads once,
+    # not once per value, and no idle copy stays in memory
+    gen = create_generator(base.generator)
+    runs = [prepare(spec, generator=gen) for spec in expand(base, parse_sweep(args.sweep))]
     if not args.no_floor:
         floors, seen = [], set()
         for r in runs:

@@ -42,10 +42,17 @@ class Capabilities:
 
 class Generator:
     """Base class. Subclasses set ``name``, ``capabilities``, ``settings`` (name ->
-    default value) and implement ``generate``."""
+    default value), ``settings_help`` (name -> one-line meaning, for every setting;
+    ``vbench-lite list generators`` shows it with the type and default) and implement
+    ``generate``. ``usage_notes`` is free text for what one line per setting cannot
+    say (the command generator's placeholders, the folder generator's file naming)."""
 
     name: ClassVar[str] = "generator"
     settings: ClassVar[dict[str, Any]] = {}
+    # setting -> one-line meaning; may add pseudo-entries for families of keys, such as
+    # "pipe.KEY" or "base.KEY" (pass-through settings), which have no default
+    settings_help: ClassVar[dict[str, str]] = {}
+    usage_notes: ClassVar[str] = ""
     # run-level notes for the user (e.g. "3 files matched no case"), printed in the summary
     warnings: list[str]
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vbench_lite.case import PROTOCOL
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
 from vbench_lite.io import read_video
@@ -36,6 +37,25 @@ class CommandGenerator(Generator):
     name = "command"
     settings = {"argv": "", "timeout": 600.0, "ext": ".mp4", "height": 0, "width": 0, "frames": 0,
                 "cond_frames": 0}
+    settings_help = {
+        "argv": 'the program as a JSON list of strings with placeholders, e.g. ["gen", "--prompt", "{prompt}", '
+                '"--out", "{out}"] (never a shell string)',
+        "timeout": "seconds one case may take; past it the item fails and the run goes on",
+        "ext": "extension of the {out} file the program writes (.mp4, .npz, .gif, ...)",
+        "height": f"frame height the program makes, with width (0 = {PROTOCOL.height}); cases are built for it",
+        "width": f"frame width the program makes, with height (0 = {PROTOCOL.width}); cases are built for it",
+        "frames": f"frames per clip the program makes (0 = {PROTOCOL.num_frames}); cases are built for it",
+        "cond_frames": "leading frames the program can be conditioned on through {cond} (0 = none, 1 = an image)",
+    }
+    usage_notes = (
+        "argv placeholders: " + " ".join("{" + p + "}" for p in PLACEHOLDERS) + ". The program runs once per "
+        "case, with {prompt}, {case_id}, {seed}, {num_frames}, {height}, {width}, {fps} replaced by the case's "
+        "values in any argv element; {out} is the file the program must write (with the ext extension); "
+        "{cond} an .npz holding the conditioning frames under 'frames', uint8 "
+        "(k, H, W, 3), or an empty string when the case has none; {case_json} a JSON file with all of the "
+        "above. Placeholders are replaced in one pass, so a prompt containing '{out}' reaches the program "
+        "verbatim. A non-zero exit, a timeout or no {out} file fails that item with the tail of stderr."
+    )
 
     def resolve_settings(self, given):
         settings = super().resolve_settings(given)

@@ -174,6 +174,21 @@ _KIND_FN = {
 class DegradedGenerator(Generator):
     name = "degraded"
     settings = {"base": "simulator", "kind": "flicker", "strength": 0.5}
+    settings_help = {
+        "base": "the generator whose videos are degraded (any registered name)",
+        "kind": "the artifact: " + ", ".join(KINDS),
+        "strength": "0 (none) to 1 (most); every kind grows monotonically with it",
+        "base.KEY": "any setting KEY of the base generator, passed through (e.g. base.steps=8)",
+    }
+    usage_notes = (
+        "What strength means per kind: flicker, per-frame gain and colour cast (amplitude 0.3 of full scale at "
+        "1); color_drift, a linear colour cast reaching 0.5 at the last frame; texture_drift, a blend towards a "
+        "blurred copy; jitter, random shifts with std 4 px at 1; freeze, the last strength x (T-1) frames "
+        "repeat; drop, a fraction strength/2 of frames dropped, gaps filled by the previous frame; duplicate, a "
+        "fraction strength/2 replaced by their predecessor; shuffle, a fraction strength of neighbour pairs "
+        "swapped; vanish, the moving foreground disappears for the last strength fraction of the clip. The "
+        "first frame is never changed and the artifact's seed is the case seed."
+    )
 
     def __init__(self):
         super().__init__()

@@ -84,6 +84,19 @@ class ReferenceDiTGenerator(Generator):
         "steps": 4, "guidance": 1.0, "motion": -1.0, "window": 16, "overlap": 4, "sampler": "euler",
         "device": "auto", "dtype": "auto", "checkpoint": "", "threads": 0,
     }
+    settings_help = {
+        "steps": "flow-matching sampler steps per window, >= 1",
+        "guidance": "classifier-free guidance scale on prompt and motion; 1 = off",
+        "motion": "requested motion in px/frame at the native 32x32 (about 0-2); negative = auto (inferred "
+                  "from the conditioning frames and prompt)",
+        "window": "frames per generated window: a multiple of the tubelet length, at most the trained window",
+        "overlap": "frames each later window is conditioned on (1..cond_frames); seams lie at window joins",
+        "sampler": "euler or heun",
+        "device": "auto (cuda if available, else cpu), cpu, cuda, cuda:1, ...",
+        "dtype": "auto (bf16 autocast on cuda, fp32 on cpu), float32, bfloat16, float16",
+        "checkpoint": "a .safetensors with its .json config beside it; empty = the shipped checkpoint",
+        "threads": "CPU threads for torch; 0 = torch's default",
+    }
     NATIVE = DiTConfig()  # the shipped checkpoint's geometry; checked against it on load
 
     def __init__(self):
