@@ -30,6 +30,8 @@ from vbench_lite.video import Video
 
 PASS_PREFIX = "pipe."
 MODES = ("t2v", "i2v")
+MODE_MEANING = {"t2v": "text-to-video", "i2v": "image-to-video from the case's first frame",
+                "auto": "whatever the pipeline in model_index.json takes"}
 DTYPES = ("auto", "fp16", "bf16", "fp32")
 OFFLOAD = ("none", "model", "sequential")
 # call arguments the adapter sets itself from the case and the common settings
@@ -91,12 +93,11 @@ class Family:
 def common_settings(fam: Family) -> dict[str, tuple[Any, str]]:
     """name -> (default, meaning) shared by every family."""
     h, w = fam.native
-    modes = " or ".join(fam.pipelines)
     return {
         "model": ("", "local folder or Hugging Face id already in the HF cache (e.g. "
                       f"{next(iter(fam.examples.values()), 'org/model')})"),
-        "mode": (next(iter(fam.pipelines)), f"which pipeline: {modes} (t2v text-to-video, i2v image-to-video "
-                                            "from the case's first frame)"),
+        "mode": (next(iter(fam.pipelines)), "which pipeline: " + ", ".join(
+            f"{m} ({MODE_MEANING.get(m, fam.pipelines[m])})" for m in fam.pipelines)),
         "steps": (fam.steps_default, "denoising steps (num_inference_steps)"),
         "guidance": (fam.guidance_default, fam.guidance),
         "height": (h, f"frame height in pixels, a multiple of {fam.multiple}"),
