@@ -57,8 +57,10 @@ def load_raft(backend: str, path=None):
     return load_raft_file(resolve(backend, path), backend)
 
 
-def raft_flow_pairs(frames: np.ndarray, model, updates: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Forward/backward RAFT flow of uint8 (T, h, w, 3) RGB frames.
+def raft_flow_pairs(frames: np.ndarray, model, updates: int | None = None,
+                    batch: int = RAFT_BATCH) -> tuple[np.ndarray, np.ndarray]:
+    """Forward/backward RAFT flow of uint8 (T, h, w, 3) RGB frames, ``batch`` pairs per
+    forward pass (forward and backward pairs share batches).
 
     Returns (fw, bw), each (T-1, h, w, 2) float32 in pixels of the given frames.
     Frames are edge-padded (multiple of 8, at least 128 px) and the flow cropped back.
@@ -74,8 +76,8 @@ def raft_flow_pairs(frames: np.ndarray, model, updates: int | None = None) -> tu
     dst = torch.cat([x[1:], x[:-1]])
     out = []
     with torch.inference_mode():
-        for i in range(0, len(src), RAFT_BATCH):
-            flow = model(src[i:i + RAFT_BATCH], dst[i:i + RAFT_BATCH], num_flow_updates=updates or RAFT_UPDATES)[-1]
+        for i in range(0, len(src), batch):
+            flow = model(src[i:i + batch], dst[i:i + batch], num_flow_updates=updates or RAFT_UPDATES)[-1]
             out.append(flow[:, :, :h, :w])  # (B, 2, h, w)
     flows = torch.cat(out).permute(0, 2, 3, 1).contiguous().numpy().astype(np.float32)  # (2P, h, w, 2)
     return flows[: t - 1], flows[t - 1:]

@@ -144,5 +144,20 @@ class SetMetric(Metric):
         raise NotImplementedError
 
 
+def check_batch(batch) -> int:
+    """A metric's ``batch`` option (frames or clips per forward pass of a backbone; it
+    trades memory for speed and never changes the numbers beyond float rounding) as an
+    int >= 1; options from the command line arrive as text."""
+    from vbench_lite.errors import UserError
+
+    try:
+        value = int(str(batch).strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UserError(f"batch must be a whole number >= 1 (frames or clips per forward pass), got {batch!r}")
+    return value
+
+
 def as_score(value: Score | float) -> Score:
     return value if isinstance(value, Score) else Score(float(value))

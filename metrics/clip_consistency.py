@@ -63,7 +63,11 @@ class ClipConsistency(Metric):
     )
     default = True
 
-    def __init__(self, model: str = DEFAULT_MODEL, pretrained: str | Path | None = None, device: str | None = None):
+    def __init__(self, model: str = DEFAULT_MODEL, pretrained: str | Path | None = None, device: str | None = None,
+                 batch: int | str = 16):
+        from vbench_lite.metrics.base import check_batch
+
+        self.batch = check_batch(batch)  # frames per forward pass (memory vs speed; same numbers)
         self.model_name = model
         self.pretrained = pretrained
         self.device = device
@@ -120,7 +124,8 @@ class ClipConsistency(Metric):
 
         path = self.weights_file()
         key = f"clip-image:{self.model_name}:{path}"
-        return ctx.get(key, lambda: clip_image_embeddings(video.frames, self.model_name, path, self.device))
+        return ctx.get(key, lambda: clip_image_embeddings(video.frames, self.model_name, path, self.device,
+                                                          self.batch))
 
     def compute(self, video, case, ctx: VideoContext) -> dict[str, Score | float]:
         from vbench_lite.metrics.image_features import clip_text_embedding

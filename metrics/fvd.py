@@ -53,6 +53,10 @@ from vbench_lite.metrics.base import (
 )
 from vbench_lite.metrics.frechet import FrechetStats, stats_distance
 
+# = metrics.i3d.MIN_FRAMES (tests/test_backbone_batching.py checks it), here so that loading
+# the metric -- every run does, to list it or skip it -- does not import torch (2.8 s, 0.3 GB)
+I3D_MIN_FRAMES = 9
+
 
 def _default_device() -> str:
     import torch
@@ -117,12 +121,14 @@ class FVD(SetMetric):
     default = True
 
     def __init__(self, reference_dir: str | Path | None = None, weights_path: str | Path | None = None,
-                 num_frames: int = 16, device: str | None = None, frame_size: int = 224, frame_stride: int = 1):
-        from vbench_lite.metrics.i3d import MIN_FRAMES
+                 num_frames: int = 16, device: str | None = None, frame_size: int = 224, frame_stride: int = 1,
+                 batch: int | str = 8):
+        from vbench_lite.metrics.base import check_batch
 
+        self.batch = check_batch(batch)  # reference clips per I3D forward pass (same numbers, any batch)
         num_frames = _positive_int("num_frames", num_frames)
-        if num_frames < MIN_FRAMES:
-            raise UserError(f"FVD num_frames must be >= {MIN_FRAMES} (I3D downsamples time 8x), got {num_frames}")
+        if num_frames < I3D_MIN_FRAMES:
+            raise UserError(f"FVD num_frames must be >= {I3D_MIN_FRAMES} (I3D downsamples time 8x), got {num_frames}")
         self.reference_dir = Path(reference_dir).expanduser() if reference_dir else None
         if self.reference_dir is not None and not self.reference_dir.is_dir():
             raise UserError(f"FVD reference_dir {self.reference_dir} is not a folder of videos")
@@ -210,17 +216,35 @@ class FVD(SetMetric):
     def clip_features(self, frames: np.ndarray) -> np.ndarray:
         """uint8 (T, H, W, 3) with T >= clip_length -> float64 (num_classes,) logits
         of the clip ``frames[0 : clip_length : frame_stride]``."""
+        return self.clips_features([frames])[0]
+
+    def clips_features(self, clips: Iterable[np.ndarray]) -> np.ndarray:
+        """``clip_features`` of every video in ``clips`` (each uint8 (T_i, H_i, W_i, 3),
+        T_i >= clip_length; sizes may differ), ``batch`` clips per I3D forward pass:
+        (N, num_classes) float64. Clips are preprocessed one by one (each to
+        frame_size^2), so only ``batch`` of them are held at once."""
         import torch
 
         from vbench_lite.metrics.i3d import full_fp32, preprocess
 
         model = self._load()
-        clip = np.ascontiguousarray(frames[: self.clip_length: self.frame_stride])  # (num_frames, H, W, 3)
-        x = torch.from_numpy(clip)[None]  # (1, T, H, W, 3)
-        with torch.inference_mode(), full_fp32():
-            x = preprocess(x.to(self.device), self.frame_size)  # (1, 3, T, 224, 224) in [-1, 1]
-            logits = model(x.float())  # (1, num_classes)
-        return logits[0].double().cpu().numpy()
+        rows, pending = [], []
+
+        def flush():
+            with torch.inference_mode(), full_fp32():
+                logits = model(torch.cat(pending).float())  # (B, num_classes)
+            rows.append(logits.double().cpu().numpy())
+            pending.clear()
+
+        for frames in clips:
+            clip = np.ascontiguousarray(frames[: self.clip_length: self.frame_stride])  # (num_frames, H, W, 3)
+            with torch.inference_mode(), full_fp32():
+                pending.append(preprocess(torch.from_numpy(clip)[None].to(self.device), self.frame_size))
+            if len(pending) >= self.batch:  # (1, 3, T, S, S) each, in [-1, 1]
+                flush()
+        if pending:
+            flush()
+        return np.concatenate(rows) if rows else np.zeros((0, 0))
 
     def features(self, video, case, ctx: VideoContext) -> np.ndarray:
         if video.num_frames < self.clip_length:
@@ -236,10 +260,10 @@ class FVD(SetMetric):
             clips = self._reference_folder_clips()
         else:
             clips = (c.truth.render() for c in cases if getattr(c, "truth", None) is not None)
-        rows = [self.clip_features(np.asarray(f)) for f in clips if len(f) >= self.clip_length]
-        if not rows:
+        rows = self.clips_features(np.asarray(f) for f in clips if len(f) >= self.clip_length)
+        if not len(rows):
             return None
-        return np.stack(rows)  # (N, num_classes)
+        return rows  # (N, num_classes)
 
     def _reference_folder_clips(self):
         from vbench_lite.io import read_video

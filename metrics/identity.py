@@ -126,7 +126,6 @@ def appearance_features(frames: np.ndarray) -> np.ndarray:
     """
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise UserError(f"appearance_features needs uint8 frames (T, H, W, 3), got {frames.dtype} {frames.shape}")
-    t = frames.shape[0]
     lab = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in frames])  # (T, h, w, 3) uint8
     # colour histograms from every 2nd pixel in each direction: plenty of samples, 4x less work
     sub = lab[:, ::2, ::2] // (256 // COLOR_BINS)  # (T, h/2, w/2, 3) uint8 bin index

@@ -64,9 +64,12 @@ class IdentityDriftDino(_BackboneDrift):
     tag = "dino"
     outputs = _outputs("dino", "DINO")
 
-    def __init__(self, weights_path: str | Path | None = None, device: str | None = None):
+    def __init__(self, weights_path: str | Path | None = None, device: str | None = None, batch: int | str = 16):
+        from vbench_lite.metrics.base import check_batch
+
         self.weights_path = weights_path
         self.device = device
+        self.batch = check_batch(batch)  # frames per forward pass (memory vs speed; same numbers)
 
     def unavailable_reason(self) -> str | None:
         return weights.availability(self.backbone, self.weights_path)
@@ -86,7 +89,7 @@ class IdentityDriftDino(_BackboneDrift):
 
         path = str(weights.resolve(self.backbone, self.weights_path))
         self.device = self.device or default_device()
-        return ctx.get(f"dino-image:{path}", lambda: dino_embeddings(video.frames, path, self.device))
+        return ctx.get(f"dino-image:{path}", lambda: dino_embeddings(video.frames, path, self.device, self.batch))
 
 
 class IdentityDriftClip(_BackboneDrift):
@@ -99,8 +102,9 @@ class IdentityDriftClip(_BackboneDrift):
     tag = "clip"
     outputs = _outputs("clip", "CLIP")
 
-    def __init__(self, model: str = DEFAULT_MODEL, pretrained: str | Path | None = None, device: str | None = None):
-        self._clip = ClipConsistency(model=model, pretrained=pretrained, device=device)
+    def __init__(self, model: str = DEFAULT_MODEL, pretrained: str | Path | None = None, device: str | None = None,
+                 batch: int | str = 16):
+        self._clip = ClipConsistency(model=model, pretrained=pretrained, device=device, batch=batch)
 
     def unavailable_reason(self) -> str | None:
         return self._clip.unavailable_reason()

@@ -38,7 +38,7 @@ from vbench_lite.errors import UserError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision / DINO normalisation
 IMAGENET_STD = (0.229, 0.224, 0.225)
-FRAME_BATCH = 16  # frames per forward pass: bounds memory for long clips
+FRAME_BATCH = 16  # frames per forward pass by default: bounds memory for long clips (``batch`` options)
 
 
 def shortest_side_size(h: int, w: int, size: int) -> tuple[int, int]:
@@ -146,13 +146,15 @@ def load_open_clip(model_name: str, path: str, device: str = "cpu"):
     return model.eval(), open_clip.get_tokenizer(model_name), pre
 
 
-def clip_image_embeddings(frames: np.ndarray, model_name: str, path: str, device: str = "cpu") -> np.ndarray:
-    """uint8 (T, H, W, 3) -> float64 (T, D) unit-norm CLIP image embeddings."""
+def clip_image_embeddings(frames: np.ndarray, model_name: str, path: str, device: str = "cpu",
+                          batch: int = FRAME_BATCH) -> np.ndarray:
+    """uint8 (T, H, W, 3) -> float64 (T, D) unit-norm CLIP image embeddings, ``batch``
+    frames per forward pass (the same numbers, within float rounding, for any batch)."""
     model, _, pre = load_open_clip(model_name, str(path), device)
     out = []
     with torch.inference_mode():
-        for i in range(0, len(frames), FRAME_BATCH):
-            x = resize_center_crop(frames[i:i + FRAME_BATCH], pre.size, pre.mean, pre.std, device,
+        for i in range(0, len(frames), batch):
+            x = resize_center_crop(frames[i:i + batch], pre.size, pre.mean, pre.std, device,
                                    pre.interpolation, pre.resize_mode)  # (B, 3, S, S)
             out.append(F.normalize(model.encode_image(x).float(), dim=-1))  # (B, D)
     return torch.cat(out).double().cpu().numpy()
@@ -237,14 +239,15 @@ def load_dino(path: str, device: str = "cpu") -> DinoViT:
     return DinoViT.from_state_dict(load_state_dict(path), source=path).to(device)
 
 
-def dino_embeddings(frames: np.ndarray, path: str, device: str = "cpu") -> np.ndarray:
-    """uint8 (T, H, W, 3) -> float64 (T, D) unit-norm DINO CLS embeddings."""
+def dino_embeddings(frames: np.ndarray, path: str, device: str = "cpu", batch: int = FRAME_BATCH) -> np.ndarray:
+    """uint8 (T, H, W, 3) -> float64 (T, D) unit-norm DINO CLS embeddings, ``batch``
+    frames per forward pass."""
     model = load_dino(str(path), device)
     out = []
     with torch.inference_mode():
-        for i in range(0, len(frames), FRAME_BATCH):
+        for i in range(0, len(frames), batch):
             # torchvision Resize(image_size, BICUBIC) + CenterCrop(image_size) on PIL, as the CLIP path
-            x = resize_center_crop(frames[i:i + FRAME_BATCH], model.image_size, IMAGENET_MEAN, IMAGENET_STD, device,
+            x = resize_center_crop(frames[i:i + batch], model.image_size, IMAGENET_MEAN, IMAGENET_STD, device,
                                    "bicubic", "shortest")  # (B, 3, S, S)
             out.append(F.normalize(model(x).float(), dim=-1))  # (B, D)
     return torch.cat(out).double().cpu().numpy()

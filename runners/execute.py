@@ -3,6 +3,11 @@
 Each item is written to the store in one transaction after its video is cached
 losslessly, so a run killed at any point resumes where it stopped: items in the store
 are skipped, cached videos are reused instead of regenerated, and nothing is doubled.
+Videos that are already files -- a generator's ``video_file(case, settings)`` names one
+(eval's files, ``folder``) -- are not cached: the file, fingerprinted in the run's
+identity, is the source; it is read where it is scored (in a worker, the worker reads
+it: a path crosses the process boundary, not its frames), and a resumed run reads it
+again.
 A failing item (generator exception, NaN frames, wrong shape) is stored with its
 reason and the run goes on. With ``workers > 0`` videos are scored in worker
 processes (``runners.workers``) while the next batch is generated; the main process
@@ -18,6 +23,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,14 +34,14 @@ from vbench_lite.errors import UserError
 from vbench_lite.generators import create_generator
 from vbench_lite.generators.base import Generator
 from vbench_lite.io import (
-    MAX_FRAMES_ENV, make_folder, max_frames, read_video, remove_stale_temp_files, write_cache,
+    MAX_FRAMES_ENV, VideoFile, make_folder, max_frames, read_video, remove_stale_temp_files, write_cache,
 )
 from vbench_lite.metrics import load_metrics
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric
 from vbench_lite.runners.plan import RunSpec
 from vbench_lite.store import EVAL_ROLE, FLOOR_ROLE
 from vbench_lite.runners.provenance import provenance
-from vbench_lite.runners.scoring import ScoredVideo, reason_of, score_rows
+from vbench_lite.runners.scoring import ItemOutcome, check_video, reason_of, score_rows
 from vbench_lite.runners.workers import Scorer
 from vbench_lite.store import ItemRecord, Store
 from vbench_lite.video import Video
@@ -236,12 +242,17 @@ def _run_items(run: PreparedRun, todo: list[Case], store: Store, cache_dir: Path
     try:
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
+            files = [run.generator.video_file(c, run.settings) for c in batch]
+            to_make = [c for c, f in zip(batch, files) if f is None]
             t0 = time.perf_counter()
-            videos = _generate_batch(run.generator, batch, run.settings, cache_dir)
-            gen_seconds = (time.perf_counter() - t0) / len(batch)
-            for case, video in zip(batch, videos):
-                _score_and_store(case, video, gen_seconds, scorer, store, run.run_id, cache_dir,
-                                 lambda c=case: (bar.update(1), opt.on_item and opt.on_item(c.case_id, c.seed)))
+            made = iter(_generate_batch(run.generator, to_make, run.settings, cache_dir) if to_make else ())
+            gen_seconds = (time.perf_counter() - t0) / max(1, len(to_make))
+            for case, file in zip(batch, files):
+                on_done = lambda c=case: (bar.update(1), opt.on_item and opt.on_item(c.case_id, c.seed))
+                if file is not None:  # read (and timed) where it is scored; never cached
+                    _score_and_store(case, file, None, scorer, store, run.run_id, None, on_done)
+                else:
+                    _score_and_store(case, next(made), gen_seconds, scorer, store, run.run_id, cache_dir, on_done)
         scorer.close()
         finished = True
     finally:
@@ -297,39 +308,37 @@ def _call_generator(gen, cases, settings):
     return list(made)
 
 
-def check_video(video: Any, case: Case) -> Video:
-    """Coerce a generator result to a valid ``Video`` for ``case`` or raise with the reason."""
-    if isinstance(video, Exception):
-        raise video
-    if not isinstance(video, Video):
-        video = Video.from_array(video, case.fps, source=f"generator output for {case.case_id}")
-    if case.truth is not None:
-        want = (case.num_frames, case.height, case.width)
-        got = video.frames.shape[:3]
-        if tuple(got) != want:
-            raise UserError(f"generator returned frames {tuple(got)} (T, H, W); this probe case needs {want}")
-    return video
-
-
-def _score_and_store(case, raw, gen_seconds, scorer, store, run_id, cache_dir, on_done):
+def _score_and_store(case, source, gen_seconds, scorer, store, run_id, cache_dir, on_done):
+    """Score ``source`` -- a generated video (or its exception), cached first, or a
+    ``VideoFile`` (``gen_seconds`` None: its read time counts as generation) -- and
+    write the item in one transaction once scored."""
     item = ItemRecord(case_id=case.case_id, seed=case.seed, status="ok", suite=case.suite, grp=case.group,
                       split=case.split, prompt=case.prompt, gen_seconds=gen_seconds)
-    try:
-        video = check_video(raw, case)
-    except Exception as exc:
-        store.write_item(run_id, replace(item, status="failed", error=reason_of(exc)))
-        on_done()
-        return
-    path = _cache_path(cache_dir, case)
-    if not path.exists():
-        write_cache(video, path)
+    if isinstance(source, VideoFile):
+        item = replace(item, video_path=os.fspath(source.path))
+    else:
+        try:
+            source = check_video(source, case)
+        except Exception as exc:
+            store.write_item(run_id, replace(item, status="failed", error=reason_of(exc)))
+            on_done()
+            return
+        path = _cache_path(cache_dir, case)
+        if not path.exists():
+            write_cache(source, path)
+        item = replace(item, video_path=str(path))
 
-    def done(result: ScoredVideo, seconds):
-        store.write_item(run_id, replace(item, video_path=str(path), metric_seconds=seconds),
-                         result.scores, result.skips, result.features)
+    def done(outcome: ItemOutcome):
+        rec = item if gen_seconds is not None else replace(item, gen_seconds=outcome.read_seconds)
+        if outcome.error is not None:
+            store.write_item(run_id, replace(rec, status="failed", error=outcome.error, video_path=None))
+        else:
+            result = outcome.result
+            store.write_item(run_id, replace(rec, metric_seconds=outcome.metric_seconds),
+                             result.scores, result.skips, result.features)
         on_done()
 
-    scorer.submit(video, case, done)
+    scorer.submit(source, case, done)
 
 
 def _run_set_metrics(set_metrics: list[SetMetric], cases, store: Store, run_id: str) -> None:

@@ -7,12 +7,15 @@ so a number means the same wherever it was computed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from vbench_lite.case import Case
 from vbench_lite.errors import UserError
+from vbench_lite.io import VideoFile
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric, VideoContext, as_score
 from vbench_lite.store import ScoreRow
 from vbench_lite.video import Video
@@ -30,6 +33,46 @@ class ScoredVideo:
     def values(self) -> dict[str, float]:
         """``{output: value}`` (for benchmarks and tables)."""
         return {s.metric: s.value for s in self.scores}
+
+
+@dataclass
+class ItemOutcome:
+    """What scoring one item gives the runner: ``result`` or, when the video could not
+    be read or is not valid for its case, ``error`` (the stored reason); the seconds
+    spent reading it (a ``VideoFile``; 0 for frames in memory) and scoring it."""
+
+    result: ScoredVideo | None
+    error: str | None = None
+    read_seconds: float = 0.0
+    metric_seconds: float = 0.0
+
+
+def check_video(video: Any, case: Case) -> Video:
+    """Coerce a generator result to a valid ``Video`` for ``case`` or raise with the reason."""
+    if isinstance(video, Exception):
+        raise video
+    if not isinstance(video, Video):
+        video = Video.from_array(video, case.fps, source=f"generator output for {case.case_id}")
+    if case.truth is not None:
+        want = (case.num_frames, case.height, case.width)
+        got = video.frames.shape[:3]
+        if tuple(got) != want:
+            raise UserError(f"generator returned frames {tuple(got)} (T, H, W); this probe case needs {want}")
+    return video
+
+
+def score_item(source: Video | VideoFile | Any, case: Case, metrics: list[Metric]) -> ItemOutcome:
+    """Read ``source`` (a ``VideoFile`` is read here: in a worker, the worker reads it),
+    check it against ``case`` and score it. A video that cannot be read or is invalid
+    gives an outcome with ``error``; metric failures are skips, as in ``score_video``."""
+    t0 = time.perf_counter()
+    try:
+        video = check_video(source.read() if isinstance(source, VideoFile) else source, case)
+    except Exception as exc:
+        return ItemOutcome(None, reason_of(exc), time.perf_counter() - t0)
+    t1 = time.perf_counter()
+    result = score_video(video, case, metrics)
+    return ItemOutcome(result, None, t1 - t0 if isinstance(source, VideoFile) else 0.0, time.perf_counter() - t1)
 
 
 def score_video(video: Video, case: Case | None, metrics: list[Metric]) -> ScoredVideo:

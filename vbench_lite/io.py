@@ -4,9 +4,15 @@ Readers: video files through OpenCV (mp4, avi, mov, webm, mkv, gif; GIF falls ba
 Pillow), a folder of PNG/JPG frames (sorted naturally), and ``.npy`` / ``.npz`` arrays.
 Everything passes ``Video.from_array`` so every source is validated the same way.
 
-The cache format is lossless -- ``.npz`` with zlib-compressed uint8 frames -- because
-lossy codecs change the very pixels that flicker metrics measure. The mp4 written by
-``write_preview`` is for humans only and never read back for scoring.
+The cache format is lossless -- ``.npz`` of uint8 frames -- because lossy codecs
+change the very pixels that flicker metrics measure. Only generated videos are cached:
+a video that is already a file (``VideoFile``: eval, the folder generator) is read
+again from that file, never copied. The frames are deflated (zlib level 1) only when a
+sample frame compresses to under ``CACHE_DEFLATE_RATIO`` of its size, else stored: on
+a textured 49x480x832 clip zlib saved 7 % of 59 MB for 1.6 s of writing (level 6; the
+stored file: 0.09 s), while flat rendered shapes shrink 150x at level 1 for 0.11 s
+(benchmarks/bench_eval.py, ``cache formats``). The mp4 written by ``write_preview`` is
+for humans only and never read back for scoring.
 
 Memory: a video is decoded whole and its metrics hold per-frame state, so memory
 grows with its length. Readers refuse a video longer than the frame budget
@@ -26,6 +32,7 @@ import re
 import socket
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +121,20 @@ def read_video(path: str | Path, fps: float | None = None) -> Video:
     )
 
 
+@dataclass(frozen=True)
+class VideoFile:
+    """A video that is a file (or a folder of frames) on disk and stays there: what
+    file-backed generators (eval's files, ``folder``) hand the runner instead of
+    frames. The runner neither caches nor ships its frames: whoever scores it reads
+    it (``read``), in a worker process too -- the path pickles in bytes, not 60 MB."""
+
+    path: Path
+    fps: float | None = None
+
+    def read(self) -> Video:
+        return read_video(self.path, fps=self.fps)
+
+
 def _is_utf8(path: Path) -> bool:
     try:
         str(path).encode("utf-8")
@@ -138,7 +159,7 @@ def _decode_video_file(path: Path, named: Path, fps: float | None) -> Video:
 
     budget = max_frames()
     cap = cv2.VideoCapture(str(path))
-    frames, native_fps = [], 0.0
+    frames, native_fps, order = [], 0.0, "rgb"
     try:
         if cap.isOpened():
             native_fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
@@ -146,12 +167,15 @@ def _decode_video_file(path: Path, named: Path, fps: float | None) -> Video:
                 ok, frame = cap.read()
                 if not ok:
                     break
+                if frame.ndim == 3 and frame.shape[2] == 3:  # OpenCV decodes to BGR: to RGB in place, as
+                    cv2.cvtColor(frame, cv2.COLOR_BGR2RGB, dst=frame)  # decoded (no reversed copy of the video)
+                else:
+                    order = "bgr"  # (never met: OpenCV gives 3 channels) left to from_array
                 frames.append(frame)
                 if budget and len(frames) > budget:
                     _check_length(named, len(frames), so_far=True)
     finally:
         cap.release()
-    order = "bgr"  # OpenCV decodes to BGR
     if not frames and path.suffix.lower() == ".gif":
         frames, native_fps = _read_gif_pillow(path, named)
         order = "rgb"
@@ -262,17 +286,47 @@ def _tmp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}~{os.getpid()}@{socket.gethostname()}{TMP_SUFFIX}")
 
 
-def write_cache(video: Video, path: str | Path) -> Path:
+CACHE_DEFLATE_LEVEL = 1  # zlib level of deflated cache frames (level 6 took ~3x longer on flat renders)
+CACHE_DEFLATE_RATIO = 0.5  # deflate frames when a sample frame compresses below this fraction of its size
+
+
+def cache_compresses(frames: np.ndarray) -> bool:
+    """Whether deflating ``frames`` pays: its middle frame, zlib level 1, shrinks under
+    ``CACHE_DEFLATE_RATIO`` (flat renders: ~0.01; textured or noisy video: ~0.9)."""
+    import zlib
+
+    sample = np.ascontiguousarray(frames[len(frames) // 2]).tobytes()
+    return len(zlib.compress(sample, CACHE_DEFLATE_LEVEL)) < CACHE_DEFLATE_RATIO * max(1, len(sample))
+
+
+def _write_npz(fh, arrays: dict[str, np.ndarray], deflate: bool) -> None:
+    """An ``.npz`` (what ``np.load`` reads), its members deflated at
+    ``CACHE_DEFLATE_LEVEL`` (``deflate``) or stored."""
+    import zipfile
+
+    kind = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    with zipfile.ZipFile(fh, "w", compression=kind, compresslevel=CACHE_DEFLATE_LEVEL if deflate else None,
+                         allowZip64=True) as zf:
+        for name, arr in arrays.items():
+            with zf.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
+
+
+def write_cache(video: Video, path: str | Path, *, compress: bool | None = None) -> Path:
     """Write ``video`` losslessly (``.npz``), atomically: a reader never sees half a
-    file. A writer killed mid-write leaves a temporary file that
+    file. ``compress``: deflate the frames (None: when ``cache_compresses`` says it
+    pays). A writer killed mid-write leaves a temporary file that
     ``remove_stale_temp_files`` (called when a run starts) deletes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
+    if compress is None:
+        compress = cache_compresses(video.frames)
     try:
         with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, frames=video.frames, fps=np.float64(video.fps),
-                                meta=np.str_(json.dumps(video.meta, default=str)))
+            _write_npz(fh, {"frames": video.frames, "fps": np.float64(video.fps),
+                            "meta": np.str_(json.dumps(video.meta, default=str))},
+                       compress)
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)

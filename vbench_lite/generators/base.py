@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from vbench_lite.case import Case, RenderSpec
 from vbench_lite.errors import UserError
+from vbench_lite.io import VideoFile
 from vbench_lite.video import Video
 
 
@@ -98,6 +99,13 @@ class Generator:
         pieces of a ``num_frames`` clip (window boundaries of a rollout); default none.
         The runner records them with the run, so reports can mark them on timelines."""
         return []
+
+    def video_file(self, case: Case, settings: dict[str, Any]) -> "VideoFile | None":
+        """The file that already holds ``case``'s video (generators of existing videos:
+        ``folder``, eval's files), or None when it must be generated. The runner then
+        neither caches a copy nor ships frames to workers: the file is read where it is
+        scored, and read again on resume."""
+        return None
 
     def generate(self, cases: list[Case], settings: dict[str, Any]) -> list[Video | Exception]:
         raise NotImplementedError

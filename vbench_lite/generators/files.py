@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vbench_lite.errors import UserError
 from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.io import content_fingerprint, read_video
+from vbench_lite.io import VideoFile, content_fingerprint, read_video
 
 
 class FilesGenerator(Generator):
@@ -31,6 +31,10 @@ class FilesGenerator(Generator):
 
     def fingerprint(self, settings):
         return content_fingerprint(self.paths)
+
+    def video_file(self, case, settings) -> VideoFile | None:
+        path = self.paths.get(case.case_id)
+        return None if path is None else VideoFile(path, settings["fps"] or None)
 
     def generate(self, cases, settings):
         out = []

@@ -16,12 +16,33 @@ from typing import Any
 
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators.base import Capabilities, Generator
-from vbench_lite.io import content_fingerprint, is_video_path, read_video, shown
+from vbench_lite.case import PROTOCOL
+from vbench_lite.io import (
+    ARRAY_EXTS, IMAGE_EXTS, VIDEO_EXTS, VideoFile, content_fingerprint, is_video_path, read_video, shown,
+)
 
 
 class FolderGenerator(Generator):
     name = "folder"
     settings = {"root": "", "manifest": "", "fps": 0.0, "height": 0, "width": 0, "frames": 0}
+    settings_help = {
+        "root": "folder of videos named after the cases (naming rules: the notes); or give manifest",
+        "manifest": "CSV (case_id,path[,seed]) or JSON mapping cases to video files; paths relative to it",
+        "fps": "frame rate the videos are read and scored at, and the suite is built for (0 = each file's own)",
+        "height": f"frame height the suite's cases are built for, with width (0 = {PROTOCOL.height})",
+        "width": f"frame width the suite's cases are built for, with height (0 = {PROTOCOL.width})",
+        "frames": f"frame count the suite's cases are built for (0 = {PROTOCOL.num_frames})",
+    }
+    usage_notes = (
+        "Files in root are named <case_id>__s<seed>.<ext> or <case_id>.<ext>, or are frame folders "
+        "<case_id>/. Each case is mapped to a video by, in order: a manifest row (CSV with columns case_id,path[,seed], "
+        "or JSON: a list of such objects or a {case_id: path} object; relative paths are relative to the "
+        "manifest); else a file in root named <case_id>__s<seed>.<ext> (that seed only), then "
+        "<case_id>.<ext> (any seed), where a folder <case_id>/ of frame images also counts. Video files: "
+        f"{' '.join(sorted(VIDEO_EXTS | ARRAY_EXTS))}; frame images: {' '.join(sorted(IMAGE_EXTS))}. Names "
+        "starting with '.' are ignored. A case with no video fails alone with the reason; files that match "
+        "no case are listed as a warning after the run."
+    )
 
     def __init__(self):
         super().__init__()
@@ -30,8 +51,10 @@ class FolderGenerator(Generator):
 
     def capabilities_for(self, settings: dict[str, Any]) -> Capabilities:
         res = (settings["height"], settings["width"]) if settings["height"] and settings["width"] else None
+        # ``fps`` also declares the frame rate the cases are built for, so probe worlds
+        # are observed at the videos' own time base (an exported 7 fps suite, say)
         return Capabilities(text=True, cond_frames=0, resolution=res, num_frames=settings["frames"] or None,
-                            max_batch=8)
+                            fps=settings["fps"] or None, max_batch=8)
 
     def fingerprint(self, settings: dict[str, Any]) -> str:
         """The content of every video the folder maps (not just its path), so new
@@ -61,6 +84,19 @@ class FolderGenerator(Generator):
                 index[p.stem if p.is_file() else p.name] = p
         self._index, self._index_key = index, key
         return index
+
+    def video_file(self, case, settings) -> VideoFile | None:
+        """The file mapped to ``case``, which the runner reads itself (no cache copy:
+        the file is the source); None when there is none (``generate`` says why) or
+        when a subclass changes ``generate`` (its videos are then not the files)."""
+        if type(self).generate is not FolderGenerator.generate:
+            return None
+        keys = (f"{case.case_id}__s{case.seed}", case.case_id)
+        index = self._build_index(settings)
+        key = next((k for k in keys if k in index), None)
+        if key is None or not index[key].exists():
+            return None
+        return VideoFile(index[key], settings["fps"] or None)
 
     def generate(self, cases, settings):
         index = self._build_index(settings)
