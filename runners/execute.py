@@ -188,7 +188,8 @@ def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator |
         json.dumps([run.spec.generator, settings, run.fingerprint, render.__dict__], sort_keys=True,
                    default=str).encode()
     ).hexdigest()[:12]
-    cache_dir = Path(opt.cache_dir or store.path.parent / "videos") / video_key
+    # absolute: the store records where each video is, for reports made from any folder
+    cache_dir = Path(os.path.abspath(opt.cache_dir or store.path.parent / "videos")) / video_key
     make_folder(cache_dir, "video cache")  # before the run is recorded: a bad --cache-dir records nothing
     remove_stale_temp_files(cache_dir)  # half-written videos of a killed run
 
@@ -315,7 +316,7 @@ def _score_and_store(case, source, gen_seconds, scorer, store, run_id, cache_dir
     item = ItemRecord(case_id=case.case_id, seed=case.seed, status="ok", suite=case.suite, grp=case.group,
                       split=case.split, prompt=case.prompt, gen_seconds=gen_seconds)
     if isinstance(source, VideoFile):
-        item = replace(item, video_path=os.fspath(source.path))
+        item = replace(item, video_path=os.path.abspath(source.path))
     else:
         try:
             source = check_video(source, case)

@@ -1,5 +1,6 @@
 """The runner: store contents, resume without doubling, failures recorded, SIGKILL + resume."""
 
+import os
 import json
 import signal
 import sqlite3
@@ -222,3 +223,16 @@ def test_worker_processes_give_the_same_scores(tmp_path):
         assert s.ok == 4
         results.append({(r["case_id"], r["metric"]): r["value"] for r in store.scores(s.run_id)})
     assert results[0] == results[1] and len(results[0]) >= 8
+
+
+def test_a_relative_store_records_absolute_video_paths(tmp_path, monkeypatch, mean_brightness):
+    """Reports made from another folder still find the cached videos (previews)."""
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    store = Store("r.sqlite")
+    s = execute(RunSpec("toy", metrics=["test_mean_brightness"]), store, generator=ToyGenerator(),
+                cases=_cases(["a"]), progress=False)
+    (item,) = [i for i in store.items(s.run_id)]
+    path = item["video_path"] if isinstance(item, dict) else item.video_path
+    monkeypatch.chdir(tmp_path)
+    assert os.path.isabs(path) and os.path.exists(path)
