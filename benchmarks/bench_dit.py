@@ -2,13 +2,19 @@
 
     python benchmarks/bench_dit.py speed   [--checkpoint X] [--repeats 3]
     python benchmarks/bench_dit.py physics [--checkpoint X] [--per-scenario 8]
-    python benchmarks/bench_dit.py sweep   [--checkpoint X]
+    python benchmarks/bench_dit.py gap     [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 4]
+    python benchmarks/bench_dit.py sweep   [--checkpoint X] [--suite default] [--only SCENARIOS] [--knob motion]
 
 ``speed``: wall and CPU seconds to generate the 16 videos of the ``default`` suite
 (32 frames, 32x32) at default settings; median over repeats.
 ``physics``: velocity and position error (Kang et al. 2024 style) of the generator on
 ``probes-id`` and ``probes-ood`` beside the simulator floor (the parser reading back
 ground-truth renders), ball scenarios only, as a Markdown table.
+``gap``: the ID/OOD gap per scenario: velocity error (world units/s) on every
+``probes-id`` and ``probes-ood`` case of the chosen scenarios, each generated with
+``--seeds`` noise seeds, beside the floor, with 95 % bootstrap intervals that resample
+whole worlds (a case's seeds are averaged first; the floor is seed-free), the
+OOD / ID ratio with its interval, and the detection-failure rate.
 ``sweep``: warping error and motion as ``steps`` and ``motion`` vary, on ``default``.
 Every command prints Markdown and writes JSON with ``--json PATH``.
 """
@@ -110,10 +116,89 @@ def cmd_physics(args, gen, settings):
     return rows
 
 
+def bootstrap_ci(values, n: int = 4000, seed: int = 0) -> tuple[float, float]:
+    """95 % percentile bootstrap interval of the mean of ``values`` (one per world)."""
+    v = np.asarray(values, float)
+    if v.size < 2:
+        return (float("nan"), float("nan"))
+    idx = np.random.default_rng(seed).integers(0, v.size, size=(n, v.size))
+    means = v[idx].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def ratio_ci(num, den, n: int = 4000, seed: int = 1) -> tuple[float, float]:
+    """95 % bootstrap interval of mean(num) / mean(den), the two resampled independently."""
+    a, b = np.asarray(num, float), np.asarray(den, float)
+    rng = np.random.default_rng(seed)
+    r = a[rng.integers(0, a.size, (n, a.size))].mean(1) / b[rng.integers(0, b.size, (n, b.size))].mean(1)
+    return float(np.percentile(r, 2.5)), float(np.percentile(r, 97.5))
+
+
+def per_case(gen, cases, settings, seeds) -> dict[str, dict[str, float]]:
+    """case_id -> {velocity_error, detection_failure_rate, position_error}, each the mean over seeds."""
+    names = ("velocity_error", "position_error")
+    metrics = [METRICS.get(n)() for n in names]
+    acc: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for seed in seeds:
+        seeded = [c.with_seed(seed) for c in cases]
+        for video, case in zip(generate(gen, seeded, settings), seeded):
+            for key, v in score_video(video, case, metrics).values().items():
+                acc[case.case_id][key].append(v)
+    return {cid: {k: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for k, v in d.items()}
+            for cid, d in acc.items()}
+
+
+def cmd_gap(args, gen, settings):
+    from vbench_lite.generators.simulator import SimulatorGenerator
+
+    sim = SimulatorGenerator()
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    seeds = list(range(args.seeds))
+    res: dict = {"seeds": seeds, "scenarios": {}}
+    t0 = time.perf_counter()
+    for sc in scenarios:
+        row: dict = {}
+        for suite, split in (("probes-id", "id"), ("probes-ood", "ood")):
+            cases = [c for c in suite_cases(suite, gen) if c.group == sc]
+            model = per_case(gen, cases, settings, seeds)
+            floor = per_case(sim, cases, sim.resolve_settings({}), [0])
+            ve = [model[c.case_id]["velocity_error"] for c in cases]
+            ve = [v for v in ve if np.isfinite(v)]
+            fl = [floor[c.case_id]["velocity_error"] for c in cases]
+            row[split] = {
+                "velocity_error": float(np.mean(ve)) if ve else float("nan"), "ci": bootstrap_ci(ve),
+                "per_case": ve, "scored_cases": len(ve), "cases": len(cases),
+                "floor": float(np.nanmean(fl)), "floor_ci": bootstrap_ci([f for f in fl if np.isfinite(f)]),
+                "detection_failure": float(np.nanmean([model[c.case_id]["detection_failure_rate"] for c in cases])),
+                "position_error": float(np.nanmean([model[c.case_id]["position_error"] for c in cases])),
+            }
+        i, o = row["id"], row["ood"]
+        row["id_over_floor"] = i["velocity_error"] / i["floor"]
+        row["ood_over_id"] = o["velocity_error"] / i["velocity_error"]
+        row["ood_over_id_ci"] = ratio_ci(o["per_case"], i["per_case"]) if i["per_case"] and o["per_case"] else None
+        res["scenarios"][sc] = row
+    res["seconds"] = time.perf_counter() - t0
+    print(f"velocity error (world units/s), mean over {len(seeds)} seed(s) per world, [95 % bootstrap CI over worlds]\n")
+    print("| scenario | ID | floor ID | ID / floor | OOD | floor OOD | OOD / ID | det. fail ID | det. fail OOD |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for sc, r in res["scenarios"].items():
+        i, o = r["id"], r["ood"]
+        rc = r["ood_over_id_ci"] or (float("nan"),) * 2
+        print(f"| {sc} | {i['velocity_error']:.3f} [{i['ci'][0]:.3f}, {i['ci'][1]:.3f}] | {i['floor']:.3f} | "
+              f"{r['id_over_floor']:.1f}x | {o['velocity_error']:.3f} [{o['ci'][0]:.3f}, {o['ci'][1]:.3f}] | "
+              f"{o['floor']:.3f} | {r['ood_over_id']:.2f}x [{rc[0]:.2f}, {rc[1]:.2f}] | "
+              f"{i['detection_failure']:.1%} | {o['detection_failure']:.1%} |")
+    return res
+
+
 def cmd_sweep(args, gen, settings):
-    cases = suite_cases("default", gen)
+    cases = suite_cases(args.suite, gen)
+    if args.only:
+        cases = [c for c in cases if c.group in args.only.split(",")]
     names = ("warping_error", "motion")
     grid = [("steps", s) for s in (1, 2, 4, 8, 16, 32)] + [("motion", m) for m in (-1.0, 0.0, 0.5, 1.0, 2.0)]
+    if args.knob:
+        grid = [(k, v) for k, v in grid if k == args.knob]
     rows = []
     print("| knob | value | warping error | motion px/frame | s |\n|---|---|---|---|---|")
     for knob, value in grid:
@@ -129,17 +214,22 @@ def cmd_sweep(args, gen, settings):
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=("speed", "physics", "sweep"))
+    p.add_argument("command", choices=("speed", "physics", "gap", "sweep"))
     p.add_argument("--checkpoint", default="", help="checkpoint .safetensors ('' = shipped)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--per-scenario", type=int, default=None, help="cases per scenario (default: all 8)")
+    p.add_argument("--scenarios", default="uniform_motion,parabola", help="gap: comma-separated scenarios")
+    p.add_argument("--seeds", type=int, default=3, help="gap: noise seeds per case (0..N-1)")
+    p.add_argument("--suite", default="default", help="sweep: the suite")
+    p.add_argument("--only", default="", help="sweep: comma-separated scenarios (groups) to keep; '' = all")
+    p.add_argument("--knob", default="", help="sweep: only this knob (steps or motion)")
     p.add_argument("--set", action="append", default=[], help="generator setting k=v")
     p.add_argument("--json", help="write the results here")
     args = p.parse_args()
     gen = ReferenceDiTGenerator()
     settings = gen.resolve_settings(dict(kv.split("=", 1) for kv in args.set))
     settings["checkpoint"] = args.checkpoint or settings["checkpoint"]
-    res = {"speed": cmd_speed, "physics": cmd_physics, "sweep": cmd_sweep}[args.command](args, gen, settings)
+    res = {"speed": cmd_speed, "physics": cmd_physics, "gap": cmd_gap, "sweep": cmd_sweep}[args.command](args, gen, settings)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"command": args.command, "settings": settings, "results": res}, f, indent=2, default=float)

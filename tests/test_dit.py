@@ -127,6 +127,23 @@ def test_loss_ignores_the_given_frames():
     assert torch.allclose(base, same) and moved > 100 * base
 
 
+def test_x_weighting_is_the_clean_clip_error():
+    """weighting "x" scores |x0_hat - x0|^2 where x0_hat = x_t - t * v_hat (the same draw of t and noise)."""
+    from vbench_lite.generators.dit.flow_matching import logit_normal_times
+
+    x0 = torch.rand(3, 8, 3, 16, 16) * 2 - 1
+    cond = make_cond(TINY, 3, k=0)
+    zero_velocity = lambda x, t, cond: torch.zeros_like(x)  # then x0_hat = x_t
+    got = flow_loss(zero_velocity, x0, cond, torch.Generator().manual_seed(5), weighting="x")
+    g = torch.Generator().manual_seed(5)
+    t = logit_normal_times(3, g).view(3, 1, 1, 1, 1)
+    eps = torch.randn(x0.shape, generator=g)
+    x_t = (1 - t) * x0 + t * eps
+    assert torch.allclose(got, ((x_t - x0) ** 2).mean(), rtol=1e-5)
+    with pytest.raises(ValueError, match="weighting"):
+        flow_loss(zero_velocity, x0, cond, weighting="eps")
+
+
 def test_window_plan_and_rollout_length_with_given_frames_kept():
     assert window_starts(8, 8, 4) == [0]
     assert window_starts(32, 16, 4) == [0, 12, 24]

@@ -145,3 +145,60 @@ def test_shipped_checkpoint_loads_and_generates_a_probe_length_video():
     c = case(0, frames=32, size=32)
     video = gen.generate([c], gen.resolve_settings({"steps": 1}))[0]
     assert video.num_frames == 32 and np.array_equal(video.frames[:4], c.cond_frames)
+
+
+def _second_checkpoint(tiny_checkpoint, folder, name: str):
+    """A copy of the tiny checkpoint with different weights, saved as ``folder/name``."""
+    from vbench_lite.generators.dit.generator import load_model
+
+    torch.manual_seed(1)
+    model = load_model(tiny_checkpoint, torch.device("cpu"))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    save_checkpoint(folder, model, {"note": "test"}, {"steps": 0, "scenarios": [name]})
+    (folder / CHECKPOINT).rename(folder / f"{name}.safetensors")
+    (folder / "reference_dit.json").rename(folder / f"{name}.json")
+    return folder / f"{name}.safetensors"
+
+
+def test_specialists_generate_the_cases_of_their_scenario(tiny_checkpoint, tmp_path):
+    import dataclasses
+
+    spec_dir = tmp_path / "spec"
+    special = _second_checkpoint(tiny_checkpoint, spec_dir, "parabola")
+    gen = ReferenceDiTGenerator()
+    a = dataclasses.replace(case(0, seed=3), group="parabola")
+    b = dataclasses.replace(case(1, seed=3), group="bounce")
+    with_spec = settings(tiny_checkpoint, specialists=str(spec_dir))
+    va, vb = gen.generate([a, b], with_spec)
+    assert va.meta.get("specialist") == "parabola" and "specialist" not in vb.meta
+    # the parabola case is exactly what the specialist makes on its own, the other the general model's
+    assert np.array_equal(va.frames, gen.generate([a], settings(special, specialists="none"))[0].frames)
+    assert np.array_equal(vb.frames, gen.generate([b], settings(tiny_checkpoint, specialists="none"))[0].frames)
+    assert not np.array_equal(va.frames, gen.generate([a], settings(tiny_checkpoint, specialists="none"))[0].frames)
+    # the run's identity covers the specialists; "auto" with a non-shipped checkpoint uses none
+    assert gen.fingerprint(with_spec) != gen.fingerprint(settings(tiny_checkpoint, specialists="none"))
+    assert gen.fingerprint(settings(tiny_checkpoint)) == gen.fingerprint(settings(tiny_checkpoint, specialists="none"))
+    with pytest.raises(UserError, match="specialists must be"):
+        settings(tiny_checkpoint, specialists=str(tmp_path / "missing"))
+
+
+def test_a_specialist_of_another_geometry_is_refused(tiny_checkpoint, tmp_path):
+    spec_dir = tmp_path / "spec"
+    model = DiT(DiTConfig(frames=8, height=32, width=32, patch=(4, 4, 4), dim=32, depth=1, heads=2, text_len=8))
+    save_checkpoint(spec_dir, model, {}, {"steps": 0})
+    (spec_dir / CHECKPOINT).rename(spec_dir / "bounce.safetensors")
+    (spec_dir / "reference_dit.json").rename(spec_dir / "bounce.json")
+    with pytest.raises(UserError, match="must match"):
+        settings(tiny_checkpoint, specialists=str(spec_dir))
+
+
+def test_training_on_chosen_scenarios_only():
+    from vbench_lite.generators.dit.data import clip_batches
+
+    cfg = DiTConfig(frames=8, height=16, width=16, dim=32, depth=1, heads=2, text_len=8)
+    _frames, prompts, _speeds = next(clip_batches(cfg, 6, seed=1, source="world", scenarios=["parabola"]))
+    assert all("thrown" in p for p in prompts)  # every clip is a parabola
+    with pytest.raises(ValueError, match="unknown scenarios"):
+        next(clip_batches(cfg, 1, seed=1, source="world", scenarios=["nope"]))

@@ -130,17 +130,23 @@ def world_clip(scenario: str, seed: int, frames: int, height: int, width: int, f
 
 def clip_batches(
     cfg: DiTConfig, batch_size: int, seed: int, source: str = "world",
+    scenarios: list[str] | tuple[str, ...] | None = None,
 ) -> Iterator[tuple[np.ndarray, list[str], list[float]]]:
     """Endless batches of fresh clips: ``(uint8 (B, T, H, W, 3), prompts, speeds)``.
 
-    ``source`` "world": every scenario of ``vbench_lite.probes.world``, ID split only,
-    seeds ``seed * 10**7 + i`` (so a run never repeats a clip); "synthetic": moving squares.
+    ``source`` "world": the scenarios of ``vbench_lite.probes.world`` (``scenarios``, or
+    every one when empty/None), ID split only, seeds ``seed * 10**7 + i`` (so a run never
+    repeats a clip; the probe suites use world seeds 0-7, so a run with ``seed >= 1`` never
+    sees a probe world); "synthetic": moving squares.
     """
     rng = np.random.default_rng(seed)
     if source == "world":
         from vbench_lite.probes.world import SCENARIOS
 
-        scenarios = list(SCENARIOS)
+        unknown = sorted(set(scenarios or ()) - set(SCENARIOS))
+        if unknown:
+            raise ValueError(f"unknown scenarios {unknown}; known: {', '.join(SCENARIOS)}")
+        scenarios = list(scenarios) if scenarios else list(SCENARIOS)
     i = 0
     while True:
         clips, prompts, speeds = [], [], []

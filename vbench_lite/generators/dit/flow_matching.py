@@ -28,13 +28,22 @@ def logit_normal_times(n: int, generator: torch.Generator | None = None, device=
     return torch.sigmoid(torch.randn(n, generator=generator, device=device))
 
 
+LOSS_WEIGHTINGS = ("v", "x")
+
+
 def flow_loss(
     model: DiT, x0: torch.Tensor, cond: Conditioning, generator: torch.Generator | None = None,
+    weighting: str = "v",
 ) -> torch.Tensor:
     """Mean squared velocity error over the frames that are not given.
 
     ``x0`` clean clips in [-1, 1] ``(B, T, C, H, W)``. Returns a scalar.
+    ``weighting`` "v": the velocity error (the default); "x": the clean-clip error
+    ``|x0_hat - x0|^2 = t^2 |v_hat - v|^2``, which moves weight from low noise (detail)
+    to high noise (where the model decides where things are: the future motion).
     """
+    if weighting not in LOSS_WEIGHTINGS:
+        raise ValueError(f"unknown loss weighting {weighting!r}; use one of {LOSS_WEIGHTINGS}")
     B = x0.shape[0]
     t = logit_normal_times(B, generator, x0.device)  # (B,)
     eps = torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)  # (B, T, C, H, W)
@@ -43,6 +52,8 @@ def flow_loss(
     v = model(xt, t, cond)  # (B, T, C, H, W)
     target_mask = (1 - cond.known_mask)[:, :, None, None, None].to(v.dtype)  # (B, T, 1, 1, 1)
     err = (v.float() - (eps - x0).float()) ** 2 * target_mask  # (B, T, C, H, W)
+    if weighting == "x":
+        err = err * tt.float() ** 2
     denom = target_mask.sum() * x0[0, 0].numel()
     return err.sum() / denom.clamp(min=1)
 

@@ -11,6 +11,10 @@ On CUDA it uses bf16 autocast and SDPA's fused attention kernels.
 
 The shipped checkpoint came from ``configs/cpu.json`` (DiT-T, batch 8, one CPU thread,
 45 minutes, 10,054 steps); a GPU run can continue it with ``"init_from"``.
+The shipped per-scenario checkpoints (``weights/scenarios/``) continued it on one
+scenario each (``"scenarios"``) in 11-14-minute stages, the later ones with the clean-clip
+loss (``"loss_weighting": "x"``); ``configs/cpu_specialist.json`` is one such stage (set
+``scenarios`` and ``init_from``). Their ``.json`` lists every stage; benchmarks/dit.md has why.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ DEFAULTS = {
     "ema_decay": 0.999, "ckpt_every_minutes": 5.0, "log_every": 10, "source": "world",
     "threads": 2, "device": "auto", "dropout": {},
     "init_from": "",  # a checkpoint .safetensors to continue from (weights only; fresh optimiser)
+    "scenarios": [],  # world scenarios to train on (ID split); empty = all of them
+    "loss_weighting": "v",  # "v": velocity MSE; "x": clean-clip MSE (t^2 x the velocity MSE)
 }
 CHECKPOINT = "reference_dit.safetensors"
 CONFIG = "reference_dit.json"
@@ -114,7 +120,8 @@ def train(train_cfg: dict, out: Path) -> dict:
     drop = DropoutConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in train_cfg["dropout"].items()})
     rng = np.random.default_rng(train_cfg["seed"])
     gen = torch.Generator(device=device).manual_seed(train_cfg["seed"])
-    batches = _prefetch(clip_batches(cfg, train_cfg["batch_size"], train_cfg["seed"], train_cfg["source"]))
+    batches = _prefetch(clip_batches(cfg, train_cfg["batch_size"], train_cfg["seed"], train_cfg["source"],
+                                      train_cfg["scenarios"]))
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
 
     out.mkdir(parents=True, exist_ok=True)
@@ -125,6 +132,7 @@ def train(train_cfg: dict, out: Path) -> dict:
     loss_avg, step, speeds_seen = None, 0, []
     provenance = {
         "preset": cfg.preset, "params": count_params(model), "source": train_cfg["source"], "split": "id",
+        "scenarios": list(train_cfg["scenarios"]) or "all", "init_from": train_cfg["init_from"] or None,
         "device": str(device), "torch": torch.__version__,
     }
     print(f"training {cfg.preset} ({provenance['params'] / 1e6:.2f}M params, {cfg.num_tokens} tokens) on {device}", flush=True)
@@ -138,7 +146,7 @@ def train(train_cfg: dict, out: Path) -> dict:
         for g in opt.param_groups:
             g["lr"] = lr
         with autocast:
-            loss = flow_loss(model, x0, cond, gen)
+            loss = flow_loss(model, x0, cond, gen, train_cfg["loss_weighting"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
