@@ -1,15 +1,13 @@
 """The generic ``diffusers`` generator (the shared pipeline adapter over whatever class
 ``model_index.json`` names): clear errors, and argument mapping on tiny real pipelines."""
 
-import functools
-import importlib.util
-import os
 import sys
 
 import numpy as np
 import pytest
 
 from conftest import moving_square
+from helpers.diffusers_testing import record_calls, require_diffusers
 from vbench_lite.case import Case
 from vbench_lite.errors import UserError
 from vbench_lite.generators import create_generator
@@ -32,33 +30,17 @@ def test_missing_package_is_a_clear_error(monkeypatch):
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    missing = [m for m in ("diffusers", "transformers") if importlib.util.find_spec(m) is None]
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {', '.join(missing)} missing: the test extra must install vbench-lite[diffusers]")
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)}")
+    require_diffusers()
     from helpers.tiny_pipelines import tiny_cogvideox_folder, tiny_svd_folder
 
     root = tmp_path_factory.mktemp("tiny-generic")
     return {"svd": tiny_svd_folder(root / "svd"), "cog": tiny_cogvideox_folder(root / "cog")}
 
 
-def _spy(monkeypatch, cls):
-    calls, real = [], cls.__call__
-
-    @functools.wraps(real)
-    def recording(self, *args, **kwargs):
-        calls.append(kwargs)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, "__call__", recording)
-    return calls
-
-
 def test_image_to_video_pipeline_gets_first_frame_and_seed(tiny, monkeypatch, torch_one_thread):
     from diffusers import StableVideoDiffusionPipeline
 
-    calls = _spy(monkeypatch, StableVideoDiffusionPipeline)
+    calls = record_calls(monkeypatch, StableVideoDiffusionPipeline)
     gen = create_generator("diffusers")
     st = gen.resolve_settings({"model": str(tiny["svd"]), "height": "32", "width": "32", "frames": "6",
                                "steps": "2", "device": "cpu"})
@@ -77,7 +59,7 @@ def test_image_to_video_pipeline_gets_first_frame_and_seed(tiny, monkeypatch, to
 def test_text_to_video_pipeline_gets_the_prompt_and_checks_its_output(tiny, monkeypatch, torch_one_thread):
     from diffusers import CogVideoXPipeline
 
-    calls = _spy(monkeypatch, CogVideoXPipeline)
+    calls = record_calls(monkeypatch, CogVideoXPipeline)
     gen = create_generator("diffusers")
     given = {"model": str(tiny["cog"]), "height": "32", "width": "32", "frames": "9", "steps": "2",
              "device": "cpu", "pipe.max_sequence_length": "16"}

@@ -5,7 +5,6 @@ pipeline sweeping ``motion_bucket_id`` (skipped without diffusers, except under 
 
 import json
 import math
-import os
 
 import numpy as np
 import pandas as pd
@@ -246,13 +245,10 @@ def test_pick_end_to_end_with_a_built_in_knob(image, tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def tiny_svd(tmp_path_factory):
-    import importlib.util
-
-    if importlib.util.find_spec("diffusers") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but diffusers is missing: the test extra installs it")
-        pytest.skip("diffusers is not installed (pip install 'vbench-lite[diffusers]')")
+    from helpers.diffusers_testing import require_diffusers
     from helpers.tiny_pipelines import tiny_svd_folder
+
+    require_diffusers()
 
     return tiny_svd_folder(tmp_path_factory.mktemp("svd") / "tiny-svd")
 

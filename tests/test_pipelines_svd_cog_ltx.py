@@ -7,15 +7,14 @@ Skipped without diffusers -- except under ``CI=true``, where that is a failure.
 """
 
 import functools
-import importlib.util
 import json
-import os
 import time
 
 import numpy as np
 import pytest
 
 from conftest import moving_square, write_prompt_suite
+from helpers.diffusers_testing import record_calls, require_diffusers
 from vbench_lite.case import Case
 from vbench_lite.errors import UserError
 from vbench_lite.generators import create_generator
@@ -24,11 +23,7 @@ from vbench_lite.video import Video
 
 @pytest.fixture(scope="module", autouse=True)
 def diffusers_here():
-    missing = [m for m in ("diffusers", "transformers") if importlib.util.find_spec(m) is None]
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {', '.join(missing)} missing: the test extra must install vbench-lite[diffusers]")
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (pip install 'vbench-lite[diffusers]')")
+    require_diffusers()
 
 
 @pytest.fixture(autouse=True)
@@ -103,16 +98,7 @@ def spy(monkeypatch, generator, mode):
     """Record every call's keyword arguments to the family's real pipeline class."""
     import diffusers
 
-    cls = getattr(diffusers, PIPELINES[(generator, mode)])
-    calls, real = [], cls.__call__
-
-    @functools.wraps(real)
-    def recording(self, *args, **kwargs):
-        calls.append(kwargs)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, "__call__", recording)
-    return calls
+    return record_calls(monkeypatch, getattr(diffusers, PIPELINES[(generator, mode)]))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -4,21 +4,15 @@ pipelines (``helpers/tiny_pipelines_b.py``), loaded through the adapters' own
 under ``CI=true``. Each generation is a 32x32 clip of 5-7 frames in 2 steps (~0.1 s).
 """
 
-import functools
 import io
-import os
 from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 import pytest
 
-try:
-    import diffusers  # noqa: F401
-    import transformers  # noqa: F401
-except ImportError:  # pragma: no cover - depends on the environment
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but diffusers/transformers are missing: install the [diffusers] extra", pytrace=False)
-    pytest.skip("needs diffusers and transformers (pip install 'vbench-lite[diffusers]')", allow_module_level=True)
+from helpers.diffusers_testing import record_calls, require_diffusers
+
+require_diffusers(module_level=True)
 
 from conftest import moving_square, write_prompt_suite  # noqa: E402
 from helpers.tiny_pipelines_b import (HUNYUAN_I2V_TEMPLATE, tiny_hunyuan_folder, tiny_hunyuan_i2v_folder,  # noqa: E402
@@ -43,15 +37,10 @@ def folders(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
+@pytest.fixture(autouse=True)
+def _one_thread(torch_one_thread):
     """Tiny models: threads only add overhead (and contend on a busy 2-core machine)."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
     yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture
@@ -61,16 +50,7 @@ def calls(monkeypatch):
     seen = []
 
     def spy(gen, mode="t2v"):
-        cls = gen.pipeline_class(mode)
-        orig = cls.__call__
-
-        @functools.wraps(orig)
-        def wrapped(self, *args, **kw):
-            seen.append(kw)
-            return orig(self, *args, **kw)
-
-        monkeypatch.setattr(cls, "__call__", wrapped)
-        return seen
+        return record_calls(monkeypatch, gen.pipeline_class(mode), seen)
 
     return spy
 

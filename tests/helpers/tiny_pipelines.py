@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _save(pipe, path) -> Path:
+def save_pipeline(pipe, path) -> Path:
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     pipe.save_pretrained(str(path))
@@ -48,7 +48,7 @@ def tiny_svd_folder(path, seed: int = 0) -> Path:
     pipe = StableVideoDiffusionPipeline(
         vae=vae.eval(), image_encoder=image_encoder.eval(), unet=unet.eval(), scheduler=scheduler,
         feature_extractor=CLIPImageProcessor(crop_size=224, size=224))
-    return _save(pipe, path)
+    return save_pipeline(pipe, path)
 
 
 def _text_parts(d_model: int, seed: int):
@@ -81,7 +81,7 @@ def tiny_cogvideox_folder(path, mode: str = "t2v", seed: int = 0, learned_positi
     cls = CogVideoXImageToVideoPipeline if mode == "i2v" else CogVideoXPipeline
     pipe = cls(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae.eval(), transformer=transformer.eval(),
                scheduler=CogVideoXDDIMScheduler())
-    return _save(pipe, path)
+    return save_pipeline(pipe, path)
 
 
 def tiny_ltx_folder(path, seed: int = 0) -> Path:
@@ -105,4 +105,4 @@ def tiny_ltx_folder(path, seed: int = 0) -> Path:
         timestep_conditioning=False, patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False)
     pipe = LTXPipeline(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae.eval(), transformer=transformer.eval(),
                        scheduler=FlowMatchEulerDiscreteScheduler())
-    return _save(pipe, path)
+    return save_pipeline(pipe, path)

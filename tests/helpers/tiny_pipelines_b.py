@@ -10,17 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers.tiny_pipelines import save_pipeline
 from helpers.tiny_text import WORDS, tiny_t5, tiny_tokenizer
 
 TEXT_DIM = 16  # tiny_t5's d_model
 VOCAB = len(WORDS) + 8  # tiny_tokenizer's ids fit
-
-
-def _save(pipe, path) -> Path:
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    pipe.save_pretrained(str(path))
-    return path
 
 
 def _wan_transformer(in_channels=16, out_channels=16, image_dim=None):
@@ -71,7 +65,7 @@ def tiny_wan_folder(path, kind: str = "t2v", seed: int = 0) -> Path:
         pipe = WanPipeline(transformer=_wan_transformer(48, 48), expand_timesteps=True, **common)
     else:
         raise ValueError(kind)
-    return _save(pipe, path)
+    return save_pipeline(pipe, path)
 
 
 def _hunyuan_parts(seed, in_channels=4, guidance_embeds=True, image_condition_type=None):
@@ -114,7 +108,7 @@ def tiny_hunyuan_folder(path, seed: int = 0) -> Path:
     parts = _hunyuan_parts(seed)
     pipe = HunyuanVideoPipeline(text_encoder=LlamaModel(_tiny_llama_config()).eval(), tokenizer=tiny_tokenizer(),
                                 **parts)
-    return _save(pipe, path)
+    return save_pipeline(pipe, path)
 
 
 # the i2v text encoder is LLaVA: a CLIP vision tower (32 px / patch 8 = 16 image features)
@@ -142,7 +136,7 @@ def tiny_hunyuan_i2v_folder(path, condition: str = "latent_concat", seed: int = 
                                                       pad_token_id=0))
     pipe = HunyuanVideoImageToVideoPipeline(text_encoder=llava.eval(), tokenizer=tiny_tokenizer(),
                                             image_processor=CLIPImageProcessor(crop_size=32, size=32), **parts)
-    return _save(pipe, path)
+    return save_pipeline(pipe, path)
 
 
 def tiny_mochi_folder(path, seed: int = 0) -> Path:
@@ -159,4 +153,4 @@ def tiny_mochi_folder(path, seed: int = 0) -> Path:
                              decoder_block_out_channels=(32, 32, 32, 32), layers_per_block=(1, 1, 1, 1, 1))
     pipe = MochiPipeline(transformer=transformer.eval(), vae=vae.eval(), scheduler=FlowMatchEulerDiscreteScheduler(),
                          text_encoder=tiny_t5(TEXT_DIM, seed), tokenizer=tiny_tokenizer())
-    return _save(pipe, path)
+    return save_pipeline(pipe, path)
