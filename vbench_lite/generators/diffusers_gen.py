@@ -16,11 +16,10 @@ adapter's (``vbench_lite.generators.pipelines.base``). Install with
 from __future__ import annotations
 
 import inspect
-import json
 
 from vbench_lite.errors import UserError
 from vbench_lite.generators.base import Capabilities
-from vbench_lite.generators.pipelines.base import Family, PipelineGenerator, model_folder
+from vbench_lite.generators.pipelines.base import Family, PipelineGenerator, model_folder, read_config
 
 GENERIC = Family(
     name="diffusers",
@@ -83,8 +82,8 @@ def declared_class(model: str):
     import diffusers
 
     try:
-        name = json.loads((model_folder(model) / "model_index.json").read_text()).get("_class_name", "")
-    except (UserError, OSError, ValueError):
+        name = read_config(model_folder(model), "model_index.json").get("_class_name", "")
+    except UserError:
         return None
     cls = getattr(diffusers, str(name), None)
     return cls if isinstance(cls, type) else None

@@ -20,6 +20,7 @@ import difflib
 import hashlib
 import importlib.util
 import inspect
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -382,6 +383,15 @@ def model_folder(model: str) -> Path:
     except Exception:  # not in the cache (or not a valid id)
         raise UserError(f"model {model!r} is neither a folder nor in the Hugging Face cache; download it first "
                         f"(huggingface-cli download {model}) or set VBENCH_LITE_ALLOW_DOWNLOAD=1") from None
+
+
+def read_config(folder: Path, name: str) -> dict[str, Any]:
+    """``folder/name`` (a pipeline's ``model_index.json`` or a component's
+    ``config.json``) as a dict; {} when absent or unreadable."""
+    try:
+        return json.loads((folder / name).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def model_digest(folder: Path, sample: int = 1 << 16) -> str:

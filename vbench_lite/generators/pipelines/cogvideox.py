@@ -16,10 +16,8 @@ Facts from diffusers 0.42 ``pipelines/cogvideo/pipeline_cogvideox.py`` and
 
 from __future__ import annotations
 
-import json
-
 from vbench_lite.errors import UserError
-from vbench_lite.generators.pipelines.base import Family, Knob, PipelineGenerator, model_folder
+from vbench_lite.generators.pipelines.base import Family, Knob, PipelineGenerator, model_folder, read_config
 
 FAMILY = Family(
     name="cogvideox",
@@ -73,10 +71,9 @@ def fixed_size(model: str) -> tuple[int, int] | None:
     model is not found here (``fingerprint`` then says so)."""
     try:
         folder = model_folder(model)
-        tr = json.loads((folder / "transformer" / "config.json").read_text())
-        vae = json.loads((folder / "vae" / "config.json").read_text())
-    except (UserError, OSError, ValueError):
+    except UserError:
         return None
+    tr, vae = read_config(folder, "transformer/config.json"), read_config(folder, "vae/config.json")
     if not tr.get("use_learned_positional_embeddings"):
         return None
     scale = 2 ** (len(vae.get("block_out_channels", [0] * 4)) - 1)  # the pipeline's vae_scale_factor_spatial

@@ -22,12 +22,10 @@ Facts from diffusers 0.42 (``pipelines/wan/pipeline_wan.py``, ``pipeline_wan_i2v
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from vbench_lite.errors import UserError
-from vbench_lite.generators.pipelines.base import Family, Knob, PipelineGenerator, model_folder
+from vbench_lite.generators.pipelines.base import Family, Knob, PipelineGenerator, model_folder, read_config
 
 WAN = Family(
     name="wan",
@@ -49,14 +47,6 @@ WAN = Family(
     ),
     examples={"t2v": "Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "i2v": "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"},
 )
-
-
-def read_config(folder: Path, name: str) -> dict[str, Any]:
-    """``folder/name`` as a dict ({} when absent or unreadable)."""
-    try:
-        return json.loads((folder / name).read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 class WanGenerator(PipelineGenerator):
