@@ -1,5 +1,6 @@
 """Probe suites, the simulator (oracle) generator, perturbations and the probes CLI."""
 
+import os
 import time
 
 import numpy as np
@@ -105,6 +106,16 @@ def test_cli_render_writes_previews(tmp_path, capsys):
     names = {p.name for p in tmp_path.iterdir()}
     assert "collision-id-003.png" in names and "collision-id-003.mp4" in names
     assert "prompt:" in capsys.readouterr().out
+
+
+def test_cli_render_into_a_non_utf8_folder(tmp_path):
+    """File names that are not UTF-8 reach the writers intact (OpenCV's own cannot take them)."""
+    out = tmp_path / os.fsdecode(b"probes-\xff")
+    assert main(["probes", "render", "bounce", "--size", "32", "--frames", "8", "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} >= {"bounce-id-000.png", "bounce-id-000.mp4"}
+    from vbench_lite.io import read_video
+
+    assert read_video(out / "bounce-id-000.mp4").num_frames == 8
 
 
 def test_cli_floor_prints_a_table(capsys):

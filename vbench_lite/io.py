@@ -424,6 +424,18 @@ def write_preview(video: Video, path: str | Path) -> Path:
     return path
 
 
+def write_png(path: str | Path, frame: np.ndarray) -> Path:
+    """One RGB uint8 frame as a lossless PNG, encoded in memory (so any file name
+    works, UTF-8 or not)."""
+    import cv2
+
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(frame[..., ::-1]))  # OpenCV wants BGR
+    if not ok:
+        raise VideoError(f"cannot encode a {frame.shape} frame as PNG")
+    Path(path).write_bytes(buf.tobytes())
+    return Path(path)
+
+
 def video_digest(path: Path) -> str:
     """Hex sha256 of one video by content: a file's sha256; a frame folder's sha256 of
     its files' names and digests in name order (frame order matters there). File

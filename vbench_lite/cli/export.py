@@ -118,20 +118,11 @@ def read_back_command(out: Path, suites: list[str], seeds: list[int], spec: Rend
     return " ".join(shlex.quote(str(p)) for p in parts)
 
 
-def write_png(path: Path, frame) -> None:
-    """One RGB uint8 frame as a lossless PNG (any file name: encoded in memory)."""
-    import cv2
-    import numpy as np
-
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(frame[..., ::-1]))
-    if not ok:
-        raise UserError(f"cannot encode a {frame.shape} frame as PNG")
-    path.write_bytes(buf.tobytes())
-
-
 def export_cases(cases, seeds: list[int], spec: RenderSpec, out: Path, ext: str = "mp4") -> list[dict]:
     """Write every case's frames and prompt under ``out`` and return the manifest
     rows (one per case and seed; paths relative to ``out``)."""
+    from vbench_lite.io import write_png
+
     (out / "videos").mkdir(parents=True, exist_ok=True)
     rows = []
     for case in cases:

@@ -56,9 +56,9 @@ def contact_sheet(frames, per_row: int = 8, min_tile: int = 128, fps: float | No
 
 
 def cmd_render(args) -> int:
-    import cv2
-
-    from vbench_lite.errors import UserError
+    from vbench_lite.errors import UserError, VideoError
+    from vbench_lite.io import write_png, write_preview
+    from vbench_lite.video import Video
     from vbench_lite.probes.perturb import perturb
     from vbench_lite.probes.world import make_truth
 
@@ -73,19 +73,14 @@ def cmd_render(args) -> int:
     if args.perturb != "none":
         stem += f"-{args.perturb}{args.strength:g}"
     written = []
-    png = out / f"{stem}.png"
-    if not cv2.imwrite(str(png), contact_sheet(frames, fps=args.fps)[..., ::-1]):  # cv2 wants BGR
-        raise UserError(f"could not write {png}")
-    written.append(png)
-    mp4 = out / f"{stem}.mp4"
+    # io's writers take any file name (UTF-8 or not; OpenCV's own cannot)
+    written.append(write_png(out / f"{stem}.png", contact_sheet(frames, fps=args.fps)))
     zoom = max(1, math.ceil(256 / args.size))
-    size = (args.size * zoom, args.size * zoom)
-    writer = cv2.VideoWriter(str(mp4), cv2.VideoWriter_fourcc(*"mp4v"), args.fps, size)
-    if writer.isOpened():
-        for f in frames:
-            writer.write(cv2.resize(f, size, interpolation=cv2.INTER_NEAREST)[..., ::-1])
-        writer.release()
-        written.append(mp4)
+    big = frames.repeat(zoom, axis=1).repeat(zoom, axis=2)  # nearest upscaling, never blurred
+    try:
+        written.append(write_preview(Video(big, args.fps), out / f"{stem}.mp4"))
+    except VideoError:
+        pass  # no mp4 encoder in this OpenCV build: the PNG and GIF still show the probe
     written += _gif(frames, out / f"{stem}.gif", args.fps, zoom)
     print(f"prompt: {truth.prompt}")
     print("params: " + json.dumps(truth.describe(), default=str))
