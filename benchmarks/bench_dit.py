@@ -4,6 +4,7 @@
     python benchmarks/bench_dit.py physics [--checkpoint X] [--per-scenario 8]
     python benchmarks/bench_dit.py gap     [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 4]
     python benchmarks/bench_dit.py sweep   [--checkpoint X] [--suite default] [--only SCENARIOS] [--knob motion]
+                                           [--seeds 3] [--set given_frames=1]
 
 ``speed``: wall and CPU seconds to generate the 16 videos of the ``default`` suite
 (32 frames, 32x32) at default settings; median over repeats.
@@ -15,7 +16,8 @@ ground-truth renders), ball scenarios only, as a Markdown table.
 ``--seeds`` noise seeds, beside the floor, with 95 % bootstrap intervals that resample
 whole worlds (a case's seeds are averaged first; the floor is seed-free), the
 OOD / ID ratio with its interval, and the detection-failure rate.
-``sweep``: warping error and motion as ``steps`` and ``motion`` vary, on ``default``.
+``sweep``: warping error, flow motion and centroid speed as ``steps`` and ``motion`` vary
+(``--set given_frames=1`` for the image-to-video use, where the motion request sets the speed).
 Every command prints Markdown and writes JSON with ``--json PATH``.
 """
 
@@ -192,23 +194,42 @@ def cmd_gap(args, gen, settings):
 
 
 def cmd_sweep(args, gen, settings):
+    """Warping error, flow motion and the centroid speed the ``motion`` knob is defined in
+    (``dit.data.measure_speed`` on the generated frames), per knob value, mean over cases
+    and ``--seeds`` seeds; a motion sweep also says whether both motion measures rise."""
+    from vbench_lite.generators.dit.data import measure_speed
+
     cases = suite_cases(args.suite, gen)
     if args.only:
         cases = [c for c in cases if c.group in args.only.split(",")]
+    seeded = [c.with_seed(seed) for seed in range(args.seeds) for c in cases]
     names = ("warping_error", "motion")
-    grid = [("steps", s) for s in (1, 2, 4, 8, 16, 32)] + [("motion", m) for m in (-1.0, 0.0, 0.5, 1.0, 2.0)]
+    grid = [("steps", s) for s in (1, 2, 4, 8, 16, 32)] + [("motion", m) for m in (-1.0, 0.0, 0.5, 1.0, 1.5, 2.0)]
     if args.knob:
         grid = [(k, v) for k, v in grid if k == args.knob]
     rows = []
-    print("| knob | value | warping error | motion px/frame | s |\n|---|---|---|---|---|")
+    print(f"{len(cases)} cases x {args.seeds} seed(s); settings {settings}\n")
+    print("| knob | value | warping error | motion px/frame (flow) | centroid speed px/frame | s |\n|---|---|---|---|---|---|")
     for knob, value in grid:
         t = time.perf_counter()
-        sc = score(names, generate(gen, cases, {**settings, knob: value}), cases)
+        videos = generate(gen, seeded, {**settings, knob: value})
+        sc = score(names, videos, seeded)
+        k = int(settings.get("given_frames", -1))
+        skip = 1 if k < 0 else max(k, 1)  # the generated frames only (a given frame is not the model's)
+        speed = [measure_speed(v.frames[skip:]) for v in videos]
         row = {"knob": knob, "value": value, "warping_error": float(np.mean(sc["warping_error"])),
-               "motion_px": float(np.mean(sc["motion_px"])), "seconds": time.perf_counter() - t}
+               "motion_px": float(np.mean(sc["motion_px"])), "centroid_speed": float(np.mean(speed)),
+               "seconds": time.perf_counter() - t}
         rows.append(row)
-        print(f"| {knob} | {value} | {row['warping_error']:.5f} | {row['motion_px']:.3f} | {row['seconds']:.0f} |",
-              flush=True)
+        print(f"| {knob} | {value} | {row['warping_error']:.5f} | {row['motion_px']:.3f} | "
+              f"{row['centroid_speed']:.3f} | {row['seconds']:.0f} |", flush=True)
+    asked = [r for r in rows if r["knob"] == "motion" and r["value"] >= 0]
+    if len(asked) > 1:
+        for key in ("motion_px", "centroid_speed"):
+            vals = [r[key] for r in asked]
+            rising = all(b > a for a, b in zip(vals, vals[1:]))
+            print(f"\nmotion requests {[r['value'] for r in asked]}: {key} "
+                  f"{'rises monotonically' if rising else 'is NOT monotone'}")
     return rows
 
 
@@ -219,7 +240,7 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--per-scenario", type=int, default=None, help="cases per scenario (default: all 8)")
     p.add_argument("--scenarios", default="uniform_motion,parabola", help="gap: comma-separated scenarios")
-    p.add_argument("--seeds", type=int, default=3, help="gap: noise seeds per case (0..N-1)")
+    p.add_argument("--seeds", type=int, default=3, help="gap, sweep: noise seeds per case (0..N-1)")
     p.add_argument("--suite", default="default", help="sweep: the suite")
     p.add_argument("--only", default="", help="sweep: comma-separated scenarios (groups) to keep; '' = all")
     p.add_argument("--knob", default="", help="sweep: only this knob (steps or motion)")

@@ -144,6 +144,32 @@ def test_x_weighting_is_the_clean_clip_error():
         flow_loss(zero_velocity, x0, cond, weighting="eps")
 
 
+def test_temporal_term_scores_frame_differences_of_the_clean_clip_estimate():
+    """temporal_weight adds |diff x0_hat - diff x0|^2 over pairs with a generated frame: an
+    error held steady over frames costs nothing there, a jump between frames does."""
+    x0 = torch.rand(2, 8, 3, 16, 16) * 2 - 1
+    cond = make_cond(TINY, 2, k=2)
+
+    def offset_model(delta):  # predicts v so that x0_hat = x0 + delta(frame)
+        def model(x, t, c):
+            tt = t.view(-1, 1, 1, 1, 1)
+            eps = (x - (1 - tt) * x0) / tt
+            return eps - x0 - delta.view(1, -1, 1, 1, 1) / tt  # x0_hat = x_t - t v = x0 + delta
+        return model
+
+    steady = offset_model(torch.full((8,), 0.1))
+    jump = offset_model(torch.tensor([0.1] * 4 + [-0.1] * 4))
+    g = lambda: torch.Generator().manual_seed(3)
+    base = flow_loss(steady, x0, cond, g(), weighting="x")
+    assert torch.allclose(base, torch.tensor(0.1 ** 2), rtol=1e-4)
+    # pairs (1,2)..(6,7) count (pair (0,1) is all given); the given frame 1 stands for itself, so
+    # pair (1,2) sees the 0.1 offset appear; a steady offset costs nothing after that, a jump does
+    steady_t = flow_loss(steady, x0, cond, g(), weighting="x", temporal_weight=2.0)
+    assert torch.allclose(steady_t, base + 2.0 * 0.1 ** 2 / 6, rtol=1e-4)
+    jump_t = flow_loss(jump, x0, cond, g(), weighting="x", temporal_weight=2.0)
+    assert torch.allclose(jump_t, base + 2.0 * (0.1 ** 2 + 0.2 ** 2) / 6, rtol=1e-4)
+
+
 def test_window_plan_and_rollout_length_with_given_frames_kept():
     assert window_starts(8, 8, 4) == [0]
     assert window_starts(32, 16, 4) == [0, 12, 24]

@@ -11,7 +11,7 @@ from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators import create_generator
 from vbench_lite.generators.dit.model import DiT, DiTConfig
 from vbench_lite.generators.dit.generator import SHIPPED, ReferenceDiTGenerator
-from vbench_lite.generators.dit.train import CHECKPOINT, main as train_main, save_checkpoint
+from vbench_lite.generators.dit.train import CHECKPOINT, DEFAULTS, learning_rate, main as train_main, save_checkpoint
 
 TINY = DiTConfig(frames=8, height=16, width=16, patch=(4, 4, 4), dim=32, depth=2, heads=2, text_len=8)
 
@@ -67,6 +67,22 @@ def test_rollout_length_and_given_frames_through_the_generator(tiny_checkpoint):
     assert all((v.height, v.width) == (16, 16) for v in videos)
     assert np.array_equal(videos[0].frames[:4], case(0).cond_frames)  # the given frames come back as given
     assert np.array_equal(videos[1].frames[:1], case(1, k=1).cond_frames)
+
+
+def test_given_frames_uses_only_that_many_of_the_case_frames(tiny_checkpoint):
+    gen = ReferenceDiTGenerator()
+    full = gen.generate([case(0)], settings(tiny_checkpoint))[0]
+    one = gen.generate([case(0)], settings(tiny_checkpoint, given_frames=1))[0]
+    none = gen.generate([case(0)], settings(tiny_checkpoint, given_frames="0"))[0]
+    cond = case(0).cond_frames
+    assert full.meta["k_given"] == 4 and one.meta["k_given"] == 1 and none.meta["k_given"] == 0
+    assert np.array_equal(one.frames[:1], cond[:1])
+    assert np.abs(one.frames[1:4].astype(int) - cond[1:4]).mean() > 10  # frames 1-3 are generated, not pasted
+    assert np.abs(none.frames[:1].astype(int) - cond[:1]).mean() > 10
+    # a case with fewer frames than asked keeps what it has; negative = all
+    assert gen.generate([case(1, k=2)], settings(tiny_checkpoint, given_frames=3))[0].meta["k_given"] == 2
+    with pytest.raises(UserError, match="given_frames must be at most the model's 4"):
+        settings(tiny_checkpoint, given_frames=5)
 
 
 def test_deterministic_per_seed_and_independent_of_the_batch(tiny_checkpoint):
@@ -132,9 +148,22 @@ def test_training_command_writes_checkpoint_config_and_log(tmp_path):
     cfg.write_text(json.dumps({**json.loads(cfg.read_text()), "init_from": str(tmp_path / "out" / CHECKPOINT)}))
     train_main(["--config", str(cfg), "--out", str(tmp_path / "more"), "--max-steps", "1"])
     assert (tmp_path / "more" / CHECKPOINT).is_file()
+    with pytest.raises(UserError, match="lr_schedule must be one of"):
+        cfg.write_text(json.dumps({"lr_schedule": "linear"}))
+        train_main(["--config", str(cfg), "--out", str(tmp_path / "x")])
     with pytest.raises(UserError, match="unknown keys"):
         cfg.write_text(json.dumps({"batchsize": 2}))
         train_main(["--config", str(cfg), "--out", str(tmp_path / "x")])
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero_over_the_budget():
+    cfg = {**DEFAULTS, "lr": 1e-3, "warmup_steps": 10, "max_steps": 1000, "max_minutes": 10.0}
+    assert learning_rate(cfg, 0, 0.0) == pytest.approx(1e-4)  # warm-up
+    assert learning_rate(cfg, 500, 0.0) == pytest.approx(1e-3)  # constant by default
+    cos = {**cfg, "lr_schedule": "cosine"}
+    assert learning_rate(cos, 500, 0.0) == pytest.approx(5e-4)  # half the steps
+    assert learning_rate(cos, 10, 300.0) == pytest.approx(5e-4)  # half the minutes: whichever is further
+    assert learning_rate(cos, 999, 600.0) == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped checkpoint yet")

@@ -33,7 +33,7 @@ LOSS_WEIGHTINGS = ("v", "x")
 
 def flow_loss(
     model: DiT, x0: torch.Tensor, cond: Conditioning, generator: torch.Generator | None = None,
-    weighting: str = "v",
+    weighting: str = "v", temporal_weight: float = 0.0,
 ) -> torch.Tensor:
     """Mean squared velocity error over the frames that are not given.
 
@@ -41,6 +41,11 @@ def flow_loss(
     ``weighting`` "v": the velocity error (the default); "x": the clean-clip error
     ``|x0_hat - x0|^2 = t^2 |v_hat - v|^2``, which moves weight from low noise (detail)
     to high noise (where the model decides where things are: the future motion).
+    ``temporal_weight`` > 0 adds that many times the error of the clip's frame-to-frame
+    differences, ``|diff_t x0_hat - diff_t x0|^2`` over neighbouring pairs with at least one
+    generated frame (a given frame stands for itself), in the units of the "x" loss (times
+    1/t^2 under "v"): a jump between two frames costs more than the same offset held
+    steady, so it targets the per-frame jitter that velocity error measures.
     """
     if weighting not in LOSS_WEIGHTINGS:
         raise ValueError(f"unknown loss weighting {weighting!r}; use one of {LOSS_WEIGHTINGS}")
@@ -55,7 +60,16 @@ def flow_loss(
     if weighting == "x":
         err = err * tt.float() ** 2
     denom = target_mask.sum() * x0[0, 0].numel()
-    return err.sum() / denom.clamp(min=1)
+    loss = err.sum() / denom.clamp(min=1)
+    if temporal_weight > 0:
+        x0_hat = xt.float() - tt.float() * v.float()  # (B, T, C, H, W)
+        x0_hat = target_mask * x0_hat + (1 - target_mask) * x0.float()  # given frames stand for themselves
+        pair = 1 - (1 - target_mask[:, 1:]) * (1 - target_mask[:, :-1])  # (B, T-1, 1, 1, 1): a generated frame in it
+        d_err = (x0_hat.diff(dim=1) - x0.float().diff(dim=1)) ** 2 * pair  # (B, T-1, C, H, W)
+        if weighting == "v":
+            d_err = d_err / tt.float().clamp(min=1e-3) ** 2
+        loss = loss + temporal_weight * d_err.sum() / (pair.sum() * x0[0, 0].numel()).clamp(min=1)
+    return loss
 
 
 def guided_velocity(model: DiT, cond: Conditioning, guidance: float) -> Velocity:

@@ -13,6 +13,11 @@ Settings (all recorded in the run):
   window    frames per generated window, a multiple of the tubelet length, <= the trained
             window (default 16)
   overlap   frames each later window is conditioned on, 1..cond_frames (default 4)
+  given_frames  how many of the case's conditioning frames the first window gets, 0..cond_frames;
+            negative = all the case has, up to the model's cond_frames (default -1). With 0 or 1
+            given frame the motion is not in the frames, so ``motion`` decides how fast things
+            move (image-to-video use, like SVD's motion bucket); with 2 or more the frames
+            carry the motion and the models follow them, as physics asks
   sampler   "euler" or "heun"
   device    "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1", ...
   dtype     "auto" (bf16 autocast on cuda, fp32 on cpu), "float32", "bfloat16", "float16"
@@ -88,7 +93,8 @@ def load_model(path: str | Path, device: torch.device) -> DiT:
 class ReferenceDiTGenerator(Generator):
     name = "reference-dit"
     settings: dict[str, Any] = {
-        "steps": 4, "guidance": 1.0, "motion": -1.0, "window": 16, "overlap": 4, "sampler": "euler",
+        "steps": 4, "guidance": 1.0, "motion": -1.0, "window": 16, "overlap": 4, "given_frames": -1,
+        "sampler": "euler",
         "device": "auto", "dtype": "auto", "checkpoint": "", "specialists": "auto", "threads": 0,
     }
     settings_help = {
@@ -98,6 +104,8 @@ class ReferenceDiTGenerator(Generator):
                   "from the conditioning frames and prompt)",
         "window": "frames per generated window: a multiple of the tubelet length, at most the trained window",
         "overlap": "frames each later window is conditioned on (1..cond_frames); seams lie at window joins",
+        "given_frames": "how many of the case's conditioning frames to use (0..cond_frames); negative = all. "
+                        "With 0-1 the motion setting sets the speed; with 2+ the frames do",
         "sampler": "euler or heun",
         "device": "auto (cuda if available, else cpu), cpu, cuda, cuda:1, ...",
         "dtype": "auto (bf16 autocast on cuda, fp32 on cpu), float32, bfloat16, float16",
@@ -202,6 +210,9 @@ class ReferenceDiTGenerator(Generator):
             raise UserError(f"window must be a multiple of {pt} between {pt} and {cfg.frames}, got {w}")
         if not 1 <= int(s["overlap"]) <= min(cfg.cond_frames, w - 1):
             raise UserError(f"overlap must be in 1..{min(cfg.cond_frames, w - 1)}, got {s['overlap']}")
+        if int(s["given_frames"]) > cfg.cond_frames:
+            raise UserError(f"given_frames must be at most the model's {cfg.cond_frames} conditioning frames "
+                            f"(negative = all), got {s['given_frames']}")
         if s["sampler"] not in ("euler", "heun"):
             raise UserError(f"sampler must be 'euler' or 'heun', got {s['sampler']!r}")
         if s["dtype"] not in ("auto", *DTYPES):
@@ -222,6 +233,8 @@ class ReferenceDiTGenerator(Generator):
                     f"{case.height}x{case.width}; build the suite with the generator's render spec")
                 continue
             k = 0 if case.cond_frames is None else min(len(case.cond_frames), cfg.cond_frames)
+            if int(s["given_frames"]) >= 0:
+                k = min(k, int(s["given_frames"]))
             groups.setdefault((self._checkpoint_for(case, s, specialists), case.num_frames, k), []).append(i)
         for (path, num_frames, k), idx in groups.items():
             model = self.model(s, path)

@@ -45,7 +45,10 @@ DEFAULTS = {
     "init_from": "",  # a checkpoint .safetensors to continue from (weights only; fresh optimiser)
     "scenarios": [],  # world scenarios to train on (ID split); empty = all of them
     "loss_weighting": "v",  # "v": velocity MSE; "x": clean-clip MSE (t^2 x the velocity MSE)
+    "temporal_weight": 0.0,  # > 0: add the frame-difference error (flow_matching.flow_loss)
+    "lr_schedule": "constant",  # "constant" after warm-up, or "cosine": decays to 0 over the budget
 }
+LR_SCHEDULES = ("constant", "cosine")
 CHECKPOINT = "reference_dit.safetensors"
 CONFIG = "reference_dit.json"
 LOG = "train_log.csv"
@@ -65,6 +68,8 @@ def load_train_config(path: str | None, overrides: dict | None = None) -> dict:
             raise UserError(f"training config {path}: unknown keys {sorted(unknown)}; known: {sorted(DEFAULTS)}")
         cfg.update(given)
     cfg.update(overrides or {})
+    if cfg["lr_schedule"] not in LR_SCHEDULES:
+        raise UserError(f"training config: lr_schedule must be one of {LR_SCHEDULES}, got {cfg['lr_schedule']!r}")
     return cfg
 
 
@@ -142,11 +147,11 @@ def train(train_cfg: dict, out: Path) -> dict:
         x0 = to_model(frames).to(device)  # (B, T, 3, H, W)
         cond = training_conditioning(x0.cpu(), prompts, speeds, cfg, drop, rng)
         cond = type(cond)(*(f.to(device) for f in cond.fields()))
-        lr = train_cfg["lr"] * min(1.0, (step + 1) / train_cfg["warmup_steps"])
+        lr = learning_rate(train_cfg, step, time.time() - start)
         for g in opt.param_groups:
             g["lr"] = lr
         with autocast:
-            loss = flow_loss(model, x0, cond, gen, train_cfg["loss_weighting"])
+            loss = flow_loss(model, x0, cond, gen, train_cfg["loss_weighting"], float(train_cfg["temporal_weight"]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -171,6 +176,17 @@ def train(train_cfg: dict, out: Path) -> dict:
     save_checkpoint(out, ema, train_cfg, provenance)
     log_f.close()
     return provenance
+
+
+def learning_rate(train_cfg: dict, step: int, seconds: float) -> float:
+    """Linear warm-up, then constant or cosine decay to 0 over the run's budget: the
+    fraction done is the larger of steps / max_steps and minutes / max_minutes (training
+    is budgeted by wall time on CPU, so the schedule follows whichever limit ends it)."""
+    lr = train_cfg["lr"] * min(1.0, (step + 1) / train_cfg["warmup_steps"])
+    if train_cfg["lr_schedule"] == "cosine":
+        done = min(1.0, max(step / train_cfg["max_steps"], seconds / 60 / train_cfg["max_minutes"]))
+        lr *= 0.5 * (1 + math.cos(math.pi * done))
+    return lr
 
 
 def _progress(step: int, start: float, loss_avg: float | None, speeds: list[float], train_cfg: dict) -> dict:
