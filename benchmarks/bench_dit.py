@@ -3,6 +3,7 @@
     python benchmarks/bench_dit.py speed   [--checkpoint X] [--repeats 3]
     python benchmarks/bench_dit.py physics [--checkpoint X] [--per-scenario 8]
     python benchmarks/bench_dit.py gap     [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 4]
+    python benchmarks/bench_dit.py anatomy [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 2]
     python benchmarks/bench_dit.py sweep   [--checkpoint X] [--suite default] [--only SCENARIOS] [--knob motion]
                                            [--seeds 3] [--set given_frames=1]
 
@@ -16,6 +17,9 @@ ground-truth renders), ball scenarios only, as a Markdown table.
 ``--seeds`` noise seeds, beside the floor, with 95 % bootstrap intervals that resample
 whole worlds (a case's seeds are averaged first; the floor is seed-free), the
 OOD / ID ratio with its interval, and the detection-failure rate.
+``anatomy``: where the velocity error comes from: frame pairs across a tubelet boundary vs
+inside one, the velocity of a line fitted to the track (jitter-free), detection failures
+by ball size.
 ``sweep``: warping error, flow motion and centroid speed as ``steps`` and ``motion`` vary
 (``--set given_frames=1`` for the image-to-video use, where the motion request sets the speed).
 Every command prints Markdown and writes JSON with ``--json PATH``.
@@ -193,6 +197,57 @@ def cmd_gap(args, gen, settings):
     return res
 
 
+def cmd_anatomy(args, gen, settings):
+    """Where the velocity error comes from, per scenario and split: the backward-difference
+    velocity error of frame pairs that cross a tubelet boundary (frames t-1, t in different
+    temporal patches) vs pairs inside one; the error of the velocity of a straight line
+    fitted to the whole scored track (uniform_motion only: the track's mean velocity, free
+    of per-frame jitter); and detection failures split by ball radius."""
+    from vbench_lite.probes.parse import parse_video
+
+    pt = gen.model(settings).config.patch[0]
+    res: dict = {}
+    print(f"velocity error (world units/s) of frame pairs across a {pt}-frame tubelet boundary vs inside one; "
+          f"{args.seeds} seed(s)\n")
+    print("| scenario | split | across boundary | inside tubelet | all pairs | fitted-line velocity error | "
+          "det. fail r < 0.65 | det. fail r >= 0.65 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for sc in [s for s in args.scenarios.split(",") if s]:
+        for suite, split in (("probes-id", "id"), ("probes-ood", "ood")):
+            cases = [c for c in suite_cases(suite, gen) if c.group == sc]
+            across, inside, fitted, fail = [], [], [], {"small": [], "large": []}
+            for seed in range(args.seeds):
+                seeded = [c.with_seed(seed) for c in cases]
+                for video, case in zip(generate(gen, seeded, settings), seeded):
+                    tr, p = case.truth, parse_video(video.frames, case.truth)
+                    ok = tr.scored & tr.ball_visible[:, 0] & p.ball_found[:, 0]  # (T,)
+                    want = tr.scored & tr.ball_visible[:, 0]
+                    if want.any():
+                        size = "small" if float(np.median(tr.traj.ball_radius[:, 0])) < 0.65 else "large"
+                        fail[size].append(float((want & ~p.ball_found[:, 0]).sum() / want.sum()))
+                    dv = (np.diff(p.ball_pos[:, 0], axis=0) - np.diff(tr.traj.ball_pos[:, 0], axis=0)) * tr.fps
+                    err = np.linalg.norm(dv, axis=-1)  # (T-1,): pair (t-1, t) at index t-1
+                    for t in range(1, len(ok)):
+                        if ok[t] and ok[t - 1]:
+                            (across if t % pt == 0 else inside).append(float(err[t - 1]))
+                    if sc == "uniform_motion" and ok.sum() >= 4:
+                        times = np.flatnonzero(ok) / tr.fps
+                        v_fit = np.polyfit(times, p.ball_pos[ok, 0], 1)[0]
+                        v_true = np.polyfit(times, tr.traj.ball_pos[ok, 0], 1)[0]
+                        fitted.append(float(np.linalg.norm(v_fit - v_true)))
+            row = {"across": float(np.mean(across)), "inside": float(np.mean(inside)),
+                   "all": float(np.mean(across + inside)), "n_across": len(across), "n_inside": len(inside),
+                   "fitted": float(np.mean(fitted)) if fitted else None,
+                   "fail_small": float(np.mean(fail["small"])) if fail["small"] else None,
+                   "fail_large": float(np.mean(fail["large"])) if fail["large"] else None}
+            res[f"{sc}|{split}"] = row
+            fmt = lambda v, spec: "-" if v is None else format(v, spec)  # noqa: E731
+            print(f"| {sc} | {split} | {row['across']:.2f} | {row['inside']:.2f} | {row['all']:.2f} | "
+                  f"{fmt(row['fitted'], '.2f')} | {fmt(row['fail_small'], '.0%')} | {fmt(row['fail_large'], '.0%')} |",
+                  flush=True)
+    return res
+
+
 def cmd_sweep(args, gen, settings):
     """Warping error, flow motion and the centroid speed the ``motion`` knob is defined in
     (``dit.data.measure_speed`` on the generated frames), per knob value, mean over cases
@@ -235,11 +290,11 @@ def cmd_sweep(args, gen, settings):
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=("speed", "physics", "gap", "sweep"))
+    p.add_argument("command", choices=("speed", "physics", "gap", "anatomy", "sweep"))
     p.add_argument("--checkpoint", default="", help="checkpoint .safetensors ('' = shipped)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--per-scenario", type=int, default=None, help="cases per scenario (default: all 8)")
-    p.add_argument("--scenarios", default="uniform_motion,parabola", help="gap: comma-separated scenarios")
+    p.add_argument("--scenarios", default="uniform_motion,parabola", help="gap, anatomy: comma-separated scenarios")
     p.add_argument("--seeds", type=int, default=3, help="gap, sweep: noise seeds per case (0..N-1)")
     p.add_argument("--suite", default="default", help="sweep: the suite")
     p.add_argument("--only", default="", help="sweep: comma-separated scenarios (groups) to keep; '' = all")
@@ -250,7 +305,7 @@ def main() -> None:
     gen = ReferenceDiTGenerator()
     settings = gen.resolve_settings(dict(kv.split("=", 1) for kv in args.set))
     settings["checkpoint"] = args.checkpoint or settings["checkpoint"]
-    res = {"speed": cmd_speed, "physics": cmd_physics, "gap": cmd_gap, "sweep": cmd_sweep}[args.command](args, gen, settings)
+    res = {"speed": cmd_speed, "physics": cmd_physics, "gap": cmd_gap, "anatomy": cmd_anatomy, "sweep": cmd_sweep}[args.command](args, gen, settings)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"command": args.command, "settings": settings, "results": res}, f, indent=2, default=float)
