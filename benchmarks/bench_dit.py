@@ -5,7 +5,7 @@
     python benchmarks/bench_dit.py gap     [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 4]
     python benchmarks/bench_dit.py anatomy [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 2]
     python benchmarks/bench_dit.py sweep   [--checkpoint X] [--suite default] [--only SCENARIOS] [--knob motion]
-                                           [--seeds 3] [--set given_frames=1]
+                                           [--seeds 3] [--set given_frames=1] [--strip-numbers]
 
 ``speed``: wall and CPU seconds to generate the 16 videos of the ``default`` suite
 (32 frames, 32x32) at default settings; median over repeats.
@@ -28,6 +28,7 @@ Every command prints Markdown and writes JSON with ``--json PATH``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import time
@@ -257,6 +258,10 @@ def cmd_sweep(args, gen, settings):
     cases = suite_cases(args.suite, gen)
     if args.only:
         cases = [c for c in cases if c.group in args.only.split(",")]
+    if args.strip_numbers:  # the probes' prompts state speeds; without them the request is the only source
+        from vbench_lite.generators.dit.data import strip_numbers
+
+        cases = [dataclasses.replace(c, prompt=strip_numbers(c.prompt)) for c in cases]
     seeded = [c.with_seed(seed) for seed in range(args.seeds) for c in cases]
     names = ("warping_error", "motion")
     grid = [("steps", s) for s in (1, 2, 4, 8, 16, 32)] + [("motion", m) for m in (-1.0, 0.0, 0.5, 1.0, 1.5, 2.0)]
@@ -298,6 +303,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=3, help="gap, sweep: noise seeds per case (0..N-1)")
     p.add_argument("--suite", default="default", help="sweep: the suite")
     p.add_argument("--only", default="", help="sweep: comma-separated scenarios (groups) to keep; '' = all")
+    p.add_argument("--strip-numbers", action="store_true",
+                   help="sweep: remove the numbers (stated speeds, sizes) from the cases' prompts")
     p.add_argument("--knob", default="", help="sweep: only this knob (steps or motion)")
     p.add_argument("--set", action="append", default=[], help="generator setting k=v")
     p.add_argument("--json", help="write the results here")

@@ -6,7 +6,7 @@ import torch
 
 from vbench_lite.generators.dit.model import DiT, Conditioning, DiTConfig, patchify, unpatchify
 from vbench_lite.generators.dit.data import (
-    DropoutConfig, measure_speed, synthetic_clip, to_model, to_uint8, training_conditioning,
+    DropoutConfig, measure_speed, strip_numbers, synthetic_clip, to_model, to_uint8, training_conditioning,
 )
 from vbench_lite.generators.dit.flow_matching import flow_loss, rollout, sample, window_starts
 from vbench_lite.generators.dit.text_encoder import tokenize
@@ -194,6 +194,22 @@ def test_measure_speed_in_pixels_per_frame():
     assert measure_speed(clip) == pytest.approx(2.0, abs=1e-6)
     assert measure_speed(np.repeat(clip[:1], 10, axis=0)) == 0.0
     assert measure_speed(np.zeros((5, 16, 16, 3), np.uint8)) == 0.0  # nothing moves, nothing there
+
+
+def test_prompts_can_lose_their_numbers_in_training():
+    prompt = "A red ball of radius 1.2 slides left at a constant 1.3 units per second."
+    assert strip_numbers(prompt) == "A red ball of radius slides left at a constant units per second."
+    assert strip_numbers("4 balls move at -2 units per second") == "balls move at units per second"
+    clips = torch.zeros(64, TINY.frames, 3, TINY.height, TINY.width)
+    rng = lambda: np.random.default_rng(0)
+    keep = training_conditioning(clips, [prompt] * 64, [0.5] * 64, TINY, DropoutConfig(), rng())
+    half = training_conditioning(clips, [prompt] * 64, [0.5] * 64, TINY,
+                                 DropoutConfig(p_drop_numbers=0.5), rng())
+    with_numbers = tokenize([prompt], TINY.text_len, TINY.text_vocab)
+    without = tokenize([strip_numbers(prompt)], TINY.text_len, TINY.text_vocab)
+    assert (keep.text_ids == with_numbers).all(dim=1).all()
+    n_stripped = int((half.text_ids == without).all(dim=1).sum())
+    assert 16 < n_stripped < 48 and n_stripped + int((half.text_ids == with_numbers).all(dim=1).sum()) == 64
 
 
 def test_pixel_conversion_round_trip():

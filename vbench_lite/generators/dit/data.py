@@ -9,6 +9,7 @@ Video Diffusion's motion_bucket_id is computed from the clip's optical flow.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -64,6 +65,18 @@ class DropoutConfig:
     # "auto" motion at sampling is the null vector, so it needs real training share (~0.35 in all)
     p_drop_motion: float = 0.25
     p_frames: tuple[float, ...] = (0.1, 0.1, 0.05, 0.05, 0.7)  # P(k = 0, 1, 2, 3, 4)
+    # the world's prompts state speeds ("at 1.3 units per second"); a prompt with its numbers
+    # removed leaves the motion request (and the given frames) as the only source of speed
+    p_drop_numbers: float = 0.0
+
+
+NUMBER = re.compile(r"\s*[-+]?\d+(?:\.\d+)?")
+
+
+def strip_numbers(prompt: str) -> str:
+    """The prompt without its numbers: "slides left at 1.3 units per second" -> "slides left at
+    units per second" (the hashed-token encoder reads words, not grammar)."""
+    return NUMBER.sub("", prompt).strip()
 
 
 def training_conditioning(
@@ -78,6 +91,8 @@ def training_conditioning(
     both = rng.random(B) < drop.p_drop_text_motion
     drop_text = torch.from_numpy(both | (rng.random(B) < drop.p_drop_text))
     drop_motion = torch.from_numpy(both | (rng.random(B) < drop.p_drop_motion))
+    if drop.p_drop_numbers > 0:
+        prompts = [strip_numbers(p) if r < drop.p_drop_numbers else p for p, r in zip(prompts, rng.random(B))]
     return Conditioning(
         known=clips * mask[:, :, None, None, None],
         known_mask=mask,
