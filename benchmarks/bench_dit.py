@@ -5,7 +5,7 @@
     python benchmarks/bench_dit.py gap     [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 4]
     python benchmarks/bench_dit.py anatomy [--checkpoint X] [--scenarios uniform_motion,parabola] [--seeds 2]
     python benchmarks/bench_dit.py sweep   [--checkpoint X] [--suite default] [--only SCENARIOS] [--knob motion]
-                                           [--seeds 3] [--set given_frames=1] [--strip-numbers]
+                                           [--values a,b,c] [--seeds 3] [--set given_frames=1] [--strip-numbers]
 
 ``speed``: wall and CPU seconds to generate the 16 videos of the ``default`` suite
 (32 frames, 32x32) at default settings; median over repeats.
@@ -267,6 +267,8 @@ def cmd_sweep(args, gen, settings):
     grid = [("steps", s) for s in (1, 2, 4, 8, 16, 32)] + [("motion", m) for m in (-1.0, 0.0, 0.5, 1.0, 1.5, 2.0)]
     if args.knob:
         grid = [(k, v) for k, v in grid if k == args.knob]
+    if args.values:  # e.g. motion requests inside the speeds the model was trained on (its provenance)
+        grid = [(args.knob, float(v)) for v in args.values.split(",")]
     rows = []
     print(f"{len(cases)} cases x {args.seeds} seed(s); settings {settings}\n")
     print("| knob | value | warping error | motion px/frame (flow) | centroid speed px/frame | s |\n|---|---|---|---|---|---|")
@@ -303,12 +305,15 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=3, help="gap, sweep: noise seeds per case (0..N-1)")
     p.add_argument("--suite", default="default", help="sweep: the suite")
     p.add_argument("--only", default="", help="sweep: comma-separated scenarios (groups) to keep; '' = all")
+    p.add_argument("--values", default="", help="sweep: comma-separated values of --knob (default: a fixed grid)")
     p.add_argument("--strip-numbers", action="store_true",
                    help="sweep: remove the numbers (stated speeds, sizes) from the cases' prompts")
     p.add_argument("--knob", default="", help="sweep: only this knob (steps or motion)")
     p.add_argument("--set", action="append", default=[], help="generator setting k=v")
     p.add_argument("--json", help="write the results here")
     args = p.parse_args()
+    if args.values and not args.knob:
+        p.error("--values needs --knob")
     gen = ReferenceDiTGenerator()
     settings = gen.resolve_settings(dict(kv.split("=", 1) for kv in args.set))
     settings["checkpoint"] = args.checkpoint or settings["checkpoint"]
