@@ -12,9 +12,12 @@ On CUDA it uses bf16 autocast and SDPA's fused attention kernels.
 The shipped checkpoint came from ``configs/cpu.json`` (DiT-T, batch 8, one CPU thread,
 45 minutes, 10,054 steps); a GPU run can continue it with ``"init_from"``.
 The shipped per-scenario checkpoints (``weights/scenarios/``) continued it on one
-scenario each (``"scenarios"``) in 11-14-minute stages, the later ones with the clean-clip
-loss (``"loss_weighting": "x"``); ``configs/cpu_specialist.json`` is one such stage (set
-``scenarios`` and ``init_from``). Their ``.json`` lists every stage; benchmarks/dit.md has why.
+scenario each (``"scenarios"``) in 8-40-minute stages, the later ones with the clean-clip
+loss (``"loss_weighting": "x"``), a cosine learning-rate decay per stage (``"lr_schedule"``),
+the frame-difference term (``"temporal_weight"``) and the motion request trained from 0-1
+given frames with number-free prompts (``dropout.p_frames``, ``dropout.p_drop_numbers``);
+``configs/cpu_specialist_anneal.json`` is the last such stage (set ``scenarios`` and
+``init_from``). Their ``.json`` lists every stage; benchmarks/dit.md has why.
 """
 
 from __future__ import annotations
