@@ -85,6 +85,25 @@ def test_given_frames_uses_only_that_many_of_the_case_frames(tiny_checkpoint):
         settings(tiny_checkpoint, given_frames=5)
 
 
+def test_a_motion_request_outside_the_trained_speeds_is_flagged(tiny_checkpoint, tmp_path):
+    ckpt = tmp_path / "m.safetensors"
+    ckpt.write_bytes(tiny_checkpoint.read_bytes())
+    meta = json.loads(tiny_checkpoint.with_suffix(".json").read_text())
+    meta["training"]["stages"] = [{"speed_px_per_frame": {"min": 0.3, "median": 0.6, "max": 0.9}},
+                                  {"speed_px_per_frame": {"min": 0.4, "median": 0.7, "max": 1.2}}]
+    ckpt.with_suffix(".json").write_text(json.dumps(meta))
+    for motion, flagged in ((-1.0, False), (0.3, False), (1.2, False), (2.0, True), (0.0, True)):
+        gen = ReferenceDiTGenerator()
+        s = gen.resolve_settings({"checkpoint": str(ckpt), "motion": motion, "window": 8})  # said before any video
+        gen.resolve_settings(s)  # once per checkpoint and value, however often resolved
+        assert bool(gen.warnings) == flagged, (motion, gen.warnings)
+        if flagged:
+            assert len(gen.warnings) == 1 and "0.30-1.20 px/frame" in gen.warnings[0]
+    gen = ReferenceDiTGenerator()  # no speeds recorded: nothing to say
+    gen.resolve_settings({"checkpoint": str(tiny_checkpoint), "motion": 5.0, "window": 8})
+    assert gen.warnings == []
+
+
 def test_deterministic_per_seed_and_independent_of_the_batch(tiny_checkpoint):
     gen = ReferenceDiTGenerator()
     s = settings(tiny_checkpoint, guidance=2.0)

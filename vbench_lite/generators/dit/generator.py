@@ -90,6 +90,20 @@ def load_model(path: str | Path, device: torch.device) -> DiT:
     return model.to(device).eval().requires_grad_(False)
 
 
+def trained_speed_range(path: Path) -> tuple[float, float] | None:
+    """(min, max) px/frame of the training clips' measured speeds over every stage recorded
+    in the checkpoint's JSON, or None when it records none."""
+    try:
+        training = json.loads(path.with_suffix(".json").read_text()).get("training", {})
+    except (OSError, ValueError):
+        return None
+    spans = [st.get("speed_px_per_frame") for st in [training, *training.get("stages", [])] if isinstance(st, dict)]
+    spans = [sp for sp in spans if isinstance(sp, dict) and "min" in sp and "max" in sp]
+    if not spans:
+        return None
+    return min(float(sp["min"]) for sp in spans), max(float(sp["max"]) for sp in spans)
+
+
 class ReferenceDiTGenerator(Generator):
     name = "reference-dit"
     settings: dict[str, Any] = {
@@ -100,7 +114,8 @@ class ReferenceDiTGenerator(Generator):
     settings_help = {
         "steps": "flow-matching sampler steps per window, >= 1",
         "guidance": "classifier-free guidance scale on prompt and motion; 1 = off",
-        "motion": "requested motion in px/frame at the native 32x32 (about 0-2); negative = auto (inferred "
+        "motion": "requested motion in px/frame at the native 32x32, within the speeds the checkpoint was trained on "
+                  "(its JSON; warned otherwise); negative = auto (inferred "
                   "from the conditioning frames and prompt)",
         "window": "frames per generated window: a multiple of the tubelet length, at most the trained window",
         "overlap": "frames each later window is conditioned on (1..cond_frames); seams lie at window joins",
@@ -117,6 +132,7 @@ class ReferenceDiTGenerator(Generator):
     NATIVE = DiTConfig()  # the shipped checkpoint's geometry; checked against it on load
 
     def __init__(self):
+        super().__init__()
         self._models: dict[tuple[str, str], DiT] = {}
 
     @property
@@ -198,6 +214,8 @@ class ReferenceDiTGenerator(Generator):
                                 f"with {cfg.cond_frames}: they must match")
             self._check(s, scfg)
         resolve_device(str(s["device"]))
+        for p in [path, *self._specialists(s).values()]:  # said before anything is generated or read from cache
+            self._warn_outside_trained_speeds(p, float(s["motion"]))
         return s
 
     def _check(self, s: dict[str, Any], cfg: DiTConfig) -> None:
@@ -247,6 +265,18 @@ class ReferenceDiTGenerator(Generator):
                         meta["specialist"] = cases[i].group
                     out[i] = Video(clip, fps=cases[i].fps, meta=meta)
         return out  # type: ignore[return-value]
+
+    def _warn_outside_trained_speeds(self, path: Path, motion: float) -> None:
+        """A motion request outside the speeds a checkpoint in use was trained on is extrapolation:
+        say so once per checkpoint and value (the range is in its provenance JSON; a
+        per-scenario checkpoint makes only its scenario's cases)."""
+        span = trained_speed_range(path)
+        if motion < 0 or span is None or span[0] - 0.05 <= motion <= span[1] + 0.05:
+            return
+        note = (f"motion {motion:g} is outside {path.stem}'s trained speeds {span[0]:.2f}-{span[1]:.2f} px/frame: "
+                f"extrapolation (request a speed in that range)")
+        if note not in self.warnings:
+            self.warnings.append(note)
 
     def _generate_batch(self, model: DiT, cases: list[Case], total: int, k: int, s: dict) -> np.ndarray:
         cfg, device = model.config, next(model.parameters()).device
