@@ -12,7 +12,8 @@ matching on the physics world, shipped as the ``reference-dit`` generator.
   ``python -m vbench_lite.generators.dit.train --config CONFIG.json --out DIR``
 
 Data: ``configs/`` (training configs; the shipped checkpoint came from
-``configs/cpu.json``; per-scenario stages from ``configs/cpu_specialist.json``) and
+``configs/cpu.json``; per-scenario stages from ``configs/cpu_specialist.json`` and, the latest,
+``configs/cpu_specialist_anneal.json``) and
 ``weights/`` (the shipped checkpoint ``reference_dit.safetensors``, its ``.json`` config
 and training logs; ``weights/scenarios/<scenario>.safetensors``: one model per probe
 scenario, used for the cases of that scenario -- the generator's ``specialists`` setting).

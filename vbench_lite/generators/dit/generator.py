@@ -202,7 +202,8 @@ class ReferenceDiTGenerator(Generator):
         spec = str(s["specialists"])
         if spec not in ("auto", "none") and not Path(spec).is_dir():
             raise UserError(f"specialists must be 'auto', 'none' or a folder of <scenario>.safetensors, got {spec!r}")
-        for scenario, sp in self._specialists(s).items():
+        specialists = self._specialists(s)
+        for scenario, sp in specialists.items():
             meta = sp.with_suffix(".json")
             try:
                 scfg = DiTConfig.from_dict(json.loads(meta.read_text())["model"])
@@ -214,7 +215,7 @@ class ReferenceDiTGenerator(Generator):
                                 f"with {cfg.cond_frames}: they must match")
             self._check(s, scfg)
         resolve_device(str(s["device"]))
-        for p in [path, *self._specialists(s).values()]:  # said before anything is generated or read from cache
+        for p in [path, *specialists.values()]:  # said before anything is generated or read from cache
             self._warn_outside_trained_speeds(p, float(s["motion"]))
         return s
 
