@@ -104,13 +104,14 @@ class Permanence(_PhysicsMetric):
 
 class Conservation(_PhysicsMetric):
     name = "conservation"
+    version = "2"  # 2: bounded relative errors (physics_scores.bounded_relative); 1 divided by the truth alone
     scenarios = frozenset({"count", "collision", "transfer"})
     outputs = (
-        Output("count_error", "fraction", LOWER, "mean |n - N| / N over frames with every ball in view"),
-        Output("area_error", "fraction", LOWER, "relative error of the total ball area"),
-        Output("momentum_error", "fraction", LOWER, "|P - P_true| / |P_true(0)| (collision)"),
-        Output("energy_error", "fraction", LOWER, "|E - E_true| / E_true(0) (collision)"),
-        Output("level_error", "fraction", LOWER, "relative error of the total liquid level (transfer)"),
+        Output("count_error", "fraction", LOWER, "|n - N| / (n + N) over frames with every ball in view"),
+        Output("area_error", "fraction", LOWER, "bounded relative error of the total ball area"),
+        Output("momentum_error", "fraction", LOWER, "|P - P_true| / (|P| + |P_true| + sum(m) V_REF) (collision)"),
+        Output("energy_error", "fraction", LOWER, "|E - E_true| / (E + E_true + sum(m) V_REF^2 / 2) (collision)"),
+        Output("level_error", "fraction", LOWER, "bounded relative error of the total liquid level (transfer)"),
     )
 
     def compute(self, video, case, ctx):
@@ -134,8 +135,9 @@ class MonotoneChange(_PhysicsMetric):
 
 class ShapeDrift(_PhysicsMetric):
     name = "shape_drift"
+    version = "2"  # 2: bounded relative size error |r - r_ref| / (r + r_ref); 1 divided by r_ref
     outputs = (
-        Output("size_drift", "fraction", LOWER, "mean |r - r_ref| / r_ref after conditioning"),
+        Output("size_drift", "fraction", LOWER, "mean |r - r_ref| / (r + r_ref) after conditioning"),
         Output("color_drift", "RGB 0-255", LOWER, "mean colour distance to the conditioning-frame colour"),
     )
 

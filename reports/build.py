@@ -11,6 +11,8 @@ scenario) into one row with a count and examples."""
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -161,10 +163,15 @@ def main_table(summary: pd.DataFrame, physics: pd.DataFrame) -> pd.DataFrame:
 
 def _folded(reason: str, case_id: str, grp: str | None) -> str:
     """``reason`` with the item's own case id (and quoted scenario) replaced, so the
-    same reason about different cases reads as one."""
+    same reason about different cases reads as one. The id is replaced only where it
+    stands as a name -- after a start, space, quote or slash and before a dot, quote,
+    slash, colon or the end after a quote/slash -- never inside a word of the reason
+    ("file is empty" stays as written for a case named "empty")."""
     text = str(reason or "")
     if case_id and case_id != SET_CASE_ID:
-        text = text.replace(case_id, "<case>")
+        name = re.escape(case_id)
+        text = re.sub(rf"(?:(?<=^)|(?<=[\s'\"/(]))({name})(?=[.'\"/:])", "<case>", text)
+        text = re.sub(rf"(?<=[/'\"]){name}$", "<case>", text)
     if grp:
         text = text.replace(f"'{grp}'", "<scenario>")
     return text
@@ -184,7 +191,10 @@ def failure_groups(data: RunData) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     bad = bad.assign(reason=[_folded(e, c, g) for e, c, g in zip(bad["error"], bad["case_id"], bad["grp"])])
     out = bad.groupby(["status", "reason"], sort=False).agg(count=("case_id", "size"),
-                                                            examples=("case_id", _examples)).reset_index()
+                                                            examples=("case_id", _examples),
+                                                            written=("error", "first")).reset_index()
+    one = out["count"] == 1  # a single failure reads as written: it names its own file
+    out.loc[one, "reason"] = out.loc[one, "written"].fillna("").astype(str)
     return out.sort_values("count", ascending=False, kind="stable")[cols].reset_index(drop=True)
 
 

@@ -70,18 +70,25 @@ def resolve_run(store: Store, ref: str, *, like: dict | None = None) -> dict:
     """A run by id, id prefix, name or ``latest``.
 
     ``latest`` is the newest run that is not a floor run. With ``like`` (the candidate
-    of ``check --baseline latest``) it is the newest *finished* run other than ``like``,
-    preferring one over the same suites and seeds, so a nightly gate compares like
-    with like and never uses a crashed run or the simulator oracle as its baseline."""
+    of ``check --baseline latest``) it is the newest *finished* run other than ``like``
+    that is comparable with it (``reports.comparable.mismatch``: same suites, geometry,
+    cases and metric identities), so a nightly gate never judges one model's run
+    against another geometry's, a crashed run, or the simulator oracle."""
     if ref != "latest" or like is None:
         return store.run(ref)  # "latest" alone: the store's definition (newest non-floor run)
+    from vbench_lite.reports.comparable import mismatch
+
     runs = [r for r in store.runs() if not is_floor(r)]  # ordered by creation time
     runs = [r for r in runs if r["run_id"] != like["run_id"] and r["status"] == "finished"]
-    same = [r for r in runs if r["suites"] == like["suites"] and r["seeds"] == like["seeds"]]
-    runs = same or runs
     if not runs:
         raise UserError(f"no finished baseline in {store.path} to use as 'latest'; pass a run id or name")
-    return runs[-1]
+    for r in reversed(runs):
+        if mismatch(r, like) is None:
+            return r
+    newest = runs[-1]
+    raise UserError(f"no finished run in {store.path} is comparable with {like.get('name') or like['run_id']} "
+                    f"to use as 'latest' (the newest, {newest.get('name') or newest['run_id']}: "
+                    f"{mismatch(newest, like)}); pin a baseline by name (see README, nightly recipe)")
 
 
 DECLARATION_COLUMNS = ["units", "higher_is_better", "motion_confounded", "measures_motion", "group", "source"]

@@ -11,6 +11,12 @@ or its *coverage* (share of the relevant items it could be scored on) is
 significantly lower and dropped by more than ``coverage`` (a fraction of items):
 items the baseline scored and the candidate could not count against the candidate.
 
+*Lost items* fail the gate deterministically, at any n: an item (case, seed) the
+baseline scored that the candidate failed (undecodable, cut short, crashed) or lacks
+is counted, and more than ``max_lost`` of them (default 0) is a regression, named
+item by item -- no test of significance, which at n = 8 could never fire.
+Runs that are not comparable (``reports.comparable``) are refused before any of this.
+
 Outputs without a direction (amount of motion), untested ones (set-level FVD: one
 value per run, no interval) and ``ignore = true`` ones never fail the gate; they are
 still listed. A set-level ``video_kd`` is tested (a bootstrap over cases,
@@ -21,6 +27,7 @@ for it (e.g. ``[metrics.video_kd] abs = 0.02``) to ignore tiny but significant c
     alpha = 0.05              # family-wise false-alarm rate over all outputs
     correction = "bonferroni" # or "none": plain per-output intervals
     n_resamples = 4000        # bootstrap resamples per output
+    max_lost = 0              # items the candidate may fail or lack (baseline scored them)
 
     [default]                 # applies to every output without its own table
     abs = 0.0                 # in the output's own units
@@ -56,13 +63,14 @@ DEFAULT_THRESHOLDS = """\
 alpha = 0.05
 correction = "bonferroni"
 n_resamples = 4000
+max_lost = 0
 
 [default]
 abs = 0.0
 rel = 0.05
 coverage = 0.05
 """
-_TOP_KEYS = {"alpha", "correction", "n_resamples", "default", "metrics"}
+_TOP_KEYS = {"alpha", "correction", "n_resamples", "max_lost", "default", "metrics"}
 _METRIC_KEYS = {"abs", "rel", "coverage", "ignore"}
 
 
@@ -71,6 +79,7 @@ class Thresholds:
     alpha: float = 0.05
     correction: str = "bonferroni"
     n_resamples: int = GATE_RESAMPLES
+    max_lost: int = 0
     default: dict = field(default_factory=lambda: {"abs": 0.0, "rel": 0.05, "coverage": 0.05, "ignore": False})
     metrics: dict = field(default_factory=dict)
 
@@ -93,6 +102,10 @@ def parse_thresholds(text: str, source: str = "thresholds") -> Thresholds:
     if th.correction not in ("bonferroni", "none"):
         raise UserError(f"{source}: correction must be 'bonferroni' or 'none', got {th.correction!r}")
     th.n_resamples = int(_number(doc.get("n_resamples", th.n_resamples), "n_resamples", source, lo=99))
+    max_lost = _number(doc.get("max_lost", th.max_lost), "max_lost", source, lo=0)
+    if max_lost != int(max_lost):
+        raise UserError(f"{source}: max_lost must be a whole number of items, got {max_lost}")
+    th.max_lost = int(max_lost)
     th.default = {**th.default, **_metric_table(doc.get("default", {}), "default", source)}
     metrics = doc.get("metrics", {})
     if not isinstance(metrics, dict):
@@ -162,10 +175,30 @@ def check_names(th: Thresholds, known: set[str], source: str = "thresholds") -> 
                                " (see `vbench-lite list metrics` for output names)"))
 
 
-def run_gate(baseline: RunData, candidate: RunData, th: Thresholds) -> tuple[int, pd.DataFrame]:
-    """(exit code, gated comparison): 0 when nothing regressed, 1 otherwise."""
+@dataclass
+class GateResult:
+    """``code`` 0 (ok) or 1 (regression); ``gated`` the comparison with ``tolerance`` and
+    ``regressed``; ``lost`` the items the candidate lost (``comparable.lost_items``)
+    and ``n_base`` the items the baseline scored; ``lost_regressed`` whether they
+    exceed ``max_lost``."""
+
+    code: int
+    gated: pd.DataFrame
+    lost: pd.DataFrame
+    n_base: int
+    lost_regressed: bool
+
+
+def run_gate(baseline: RunData, candidate: RunData, th: Thresholds) -> GateResult:
+    """Judge ``candidate`` against ``baseline``: 1 when an output regressed or more
+    than ``th.max_lost`` items were lost, else 0."""
+    from vbench_lite.reports.comparable import lost_items
+
     cmp = compare_runs(baseline, candidate, alpha=th.alpha, correction=th.correction,
                        n_resamples=th.n_resamples)
     gated = apply_gate(cmp, th)
     gated.attrs.update(cmp.attrs)
-    return (1 if gated["regressed"].any() else 0), gated
+    lost = lost_items(baseline, candidate)
+    lost_regressed = len(lost) > th.max_lost
+    code = 1 if gated["regressed"].any() or lost_regressed else 0
+    return GateResult(code, gated, lost, int((baseline.items["status"] == "ok").sum()), lost_regressed)

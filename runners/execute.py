@@ -40,7 +40,7 @@ from vbench_lite.metrics import load_metrics
 from vbench_lite.metrics.base import Metric, MetricSkipped, SetMetric
 from vbench_lite.runners.plan import RunSpec
 from vbench_lite.store import EVAL_ROLE, FLOOR_ROLE
-from vbench_lite.runners.provenance import provenance
+from vbench_lite.runners.provenance import comparability_record, provenance
 from vbench_lite.runners.scoring import ItemOutcome, check_video, reason_of, score_rows
 from vbench_lite.runners.workers import Scorer
 from vbench_lite.store import ItemRecord, Store
@@ -198,7 +198,8 @@ def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator |
         suites=list(run.suite_versions), seeds=run.spec.seeds, metrics={m.name: m.describe() for m in metrics},
         skipped_metrics=run.skipped,
         provenance=provenance(fingerprint=run.fingerprint, cache_dir=str(cache_dir),
-                              seams=run.generator.seams(run.settings, run.render.num_frames)),
+                              seams=run.generator.seams(run.settings, run.render.num_frames),
+                              **comparability_record(run)),
         sweep=run.spec.sweep, role=run.spec.role,
     )
     planned = [c.with_seed(s) for c in run.cases for s in run.spec.seeds]

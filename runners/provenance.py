@@ -49,3 +49,25 @@ def provenance(**extra) -> dict:
         info["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
     info.update(extra)
     return info
+
+
+def comparability_record(run) -> dict:
+    """What decides whether two runs can be judged against each other
+    (``reports.comparable``), recorded with the run: the geometry a generator made
+    (None for videos that are files: each has its own), the suites with their
+    versions, the planned case ids, and each metric's identity with its options.
+    ``run`` is a ``runners.execute.PreparedRun``."""
+    from vbench_lite.io import partial_allowed
+
+    file_backed = bool(run.cases) and run.generator.video_file(run.cases[0], run.settings) is not None
+    options = run.spec.metric_options or {}
+    import json
+
+    record = {
+        "render": None if file_backed else dict(run.render.__dict__),
+        "suite_versions": dict(run.suite_versions),
+        "case_ids": sorted({c.case_id for c in run.cases}),
+        "metric_ids": {m.name: {**m.identity(), "options": options.get(m.name, {})} for m in run.metrics},
+        "allow_partial": partial_allowed(),
+    }
+    return json.loads(json.dumps(record, default=str))  # stored as JSON: identities may hold paths

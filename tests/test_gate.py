@@ -30,7 +30,8 @@ def store(tmp_path_factory):
 
 def _gate(store, a, b, toml=None):
     th = parse_thresholds(toml) if toml else load_thresholds(None)
-    return run_gate(data.load_run(store, a), data.load_run(store, b), th)
+    r = run_gate(data.load_run(store, a), data.load_run(store, b), th)
+    return r.code, r.gated
 
 
 def test_planted_regression_fails_gate(store):

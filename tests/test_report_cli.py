@@ -36,7 +36,9 @@ def test_check_exit_codes(store, capsys, tmp_path):
 
 def test_check_json_lists_every_output(store, capsys):
     assert main(["check", "--baseline", "nightly-2", "--format", "json", "--store", str(store)]) == 1
-    rows = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)
+    rows = doc["outputs"]
+    assert doc["code"] == 1 and doc["lost"] == [] and doc["mismatch"] is None
     regressed = {r["metric"] for r in rows if r["regressed"]}
     assert regressed == {"warping_error"} and len(rows) > 5
 

@@ -106,10 +106,10 @@ def test_fixed_reference_folder_is_compared_conditionally(runs):
 
 
 def test_the_gate_fails_on_a_significant_rise(runs):
-    code, gated = run_gate(runs["sim"], runs["dit"], load_thresholds(None))
-    assert code == 1 and bool(row(gated)["regressed"])
-    code, gated = run_gate(runs["sim"], runs["sim"], load_thresholds(None))
-    assert not bool(row(gated)["regressed"])
+    r = run_gate(runs["sim"], runs["dit"], load_thresholds(None))
+    assert r.code == 1 and bool(row(r.gated)["regressed"])
+    r = run_gate(runs["sim"], runs["sim"], load_thresholds(None))
+    assert not bool(row(r.gated)["regressed"])
 
 
 def test_without_stored_rows_it_stays_untested(runs):

@@ -62,7 +62,7 @@ def runs(tmp_path_factory):
 def _check(path, cand, base, capsys):
     capsys.readouterr()
     code = main(["check", cand, "--baseline", base, "--store", str(path), "--format", "json"])
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["outputs"]
     return code, {r["metric"]: r for r in rows}
 
 

@@ -47,6 +47,13 @@ DEFAULT_FPS = 10.0
 # OSError numbers that say the machine ran out of something (exit 3), not that a path was wrong
 RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.ENOMEM}
 MAX_FRAMES_ENV = "VBENCH_LITE_MAX_FRAMES"
+# A file that decodes fewer frames than its container declares (cut short, damaged) is
+# a failure with the reason, unless this is "1" (``eval --allow-partial`` sets it).
+ALLOW_PARTIAL_ENV = "VBENCH_LITE_ALLOW_PARTIAL"
+# Frames a decode may fall short of the container's count and still be whole: OpenCV's
+# count is the container's frame count, or its duration x fps where it declares none,
+# which is off by one frame on some muxers (never more, on the files tried).
+PARTIAL_TOLERANCE_FRAMES = 1
 # Frames per video read from a file. Scoring the default metrics held, measured
 # (peak RSS over the process before scoring, 2 cores): 0.19 MB per frame at 64x64 and
 # 4.7 MB per frame at 480x832 (decoded frames, flows at the analysis size, masks); so
@@ -159,10 +166,12 @@ def _decode_video_file(path: Path, named: Path, fps: float | None) -> Video:
 
     budget = max_frames()
     cap = cv2.VideoCapture(str(path))
-    frames, native_fps, order = [], 0.0, "rgb"
+    frames, native_fps, order, declared = [], 0.0, "rgb", 0
+    cap_opened = cap.isOpened()
     try:
-        if cap.isOpened():
+        if cap_opened:
             native_fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+            declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
             while True:  # counted while decoding: containers' own frame counts can be wrong
                 ok, frame = cap.read()
                 if not ok:
@@ -183,9 +192,26 @@ def _decode_video_file(path: Path, named: Path, fps: float | None) -> Video:
         raise VideoError(f"{shown(named)}: no frames could be decoded (truncated, corrupt, or not a video)")
     if len({f.shape for f in frames}) > 1:
         raise VideoError(f"{shown(named)}: frames have different sizes")
+    if path.suffix.lower() != ".gif":
+        check_whole(named, len(frames), declared if cap_opened else 0, native_fps)
     use_fps = fps or (native_fps if 0 < native_fps < 1000 else DEFAULT_FPS)
     return Video.from_array(np.stack(frames), use_fps, {"source": shown(named)}, channel_order=order,
                             source=shown(named))
+
+
+def partial_allowed() -> bool:
+    return os.environ.get(ALLOW_PARTIAL_ENV, "").strip() == "1"
+
+
+def check_whole(path: Path, decoded: int, declared: int, fps: float) -> None:
+    """Refuse a video that decoded fewer frames than its container declares (the
+    count, or duration x fps where the container gives no count): a file cut short
+    or damaged part-way is not scored as if whole. ``declared`` 0 = unknown."""
+    if declared <= 0 or decoded >= declared - PARTIAL_TOLERANCE_FRAMES or partial_allowed():
+        return
+    secs = f" ({decoded / fps:.2f} s of {declared / fps:.2f} s)" if 0 < fps < 1000 else ""
+    raise VideoError(f"{shown(path)}: decoded {decoded} of {declared} frames{secs}: the file is cut short or "
+                     f"damaged; re-export it, or score what decodes with --allow-partial ({ALLOW_PARTIAL_ENV}=1)")
 
 
 def _read_gif_pillow(path: Path, named: Path) -> tuple[list[np.ndarray], float]:

@@ -28,8 +28,17 @@ rel = 0.05. Thresholds file (TOML), all keys optional:
   [metrics.motion_px]
   ignore = true
 
-Exit code: 0 no regression, 1 regression, 2 usage error (unknown run, bad file).
+Lost items: an item the baseline scored that the candidate failed or lacks fails the
+gate at any n, beyond max_lost (top-level key, default 0); each is named.
+Runs that differ in suites, geometry, cases or metric identity are refused (exit 2)
+unless --allow-mismatch. Pin the baseline by name for a nightly (see README).
+
+Exit code: 0 no regression, 1 regression, 2 usage error (unknown run, bad file,
+runs not comparable).
 """
+
+MISMATCH_HELP = ("judge runs that differ in suites, geometry, cases or metric identity anyway "
+                 "(prints a banner; default: refuse with exit 2)")
 
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
@@ -59,6 +68,7 @@ def register(sub) -> None:
     c.add_argument("--no-correction", action="store_true", help="plain per-output intervals (no Bonferroni)")
     c.add_argument("--format", choices=("table", "json", "markdown", "csv"), default="table")
     c.add_argument("--detail", action="store_true", help="every column (default: a 100-column summary)")
+    c.add_argument("--allow-mismatch", action="store_true", help=MISMATCH_HELP)
     _store_arg(c)
     c.set_defaults(func=cmd_compare)
 
@@ -66,12 +76,13 @@ def register(sub) -> None:
                        description=GATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     k.add_argument("run", nargs="?", default="latest", metavar="RUN", help="candidate run (default: newest)")
     k.add_argument("--baseline", required=True, metavar="RUN|latest",
-                   help="baseline run; 'latest' = newest finished run other than the candidate "
-                   "(same suites and seeds preferred)")
+                   help="baseline run (a name you pinned, or an id); 'latest' = the newest finished run "
+                   "other than the candidate that is comparable with it")
     k.add_argument("--thresholds", type=Path, help="TOML thresholds file (default: built-in, see above)")
     k.add_argument("--all", action="store_true", help="print every output, not just regressions")
     k.add_argument("--format", choices=("table", "json"), default="table")
     k.add_argument("--detail", action="store_true", help="every column (default: a 100-column summary)")
+    k.add_argument("--allow-mismatch", action="store_true", help=MISMATCH_HELP)
     _store_arg(k)
     k.set_defaults(func=cmd_check)
 
@@ -136,15 +147,23 @@ def cmd_compare(args) -> int:
 
     if len(args.runs) < 2:
         raise UserError("compare needs at least two runs: BASELINE OTHER [OTHER ...]")
+    from vbench_lite.reports.comparable import lost_items, lost_lines
+
     with _open(args) as store:
         runs = [load_run(store, resolve_run(store, r)) for r in args.runs]
-    for other in runs[1:]:
+    banners = [_comparable(runs[0], other, args.allow_mismatch) for other in runs[1:]]
+    for other, banner in zip(runs[1:], banners):
         cmp = compare_runs(runs[0], other, alpha=args.alpha,
                            correction="none" if args.no_correction else "bonferroni")
         if args.format == "table":
             from vbench_lite.cli.output import clip
+            if banner:
+                print(banner)
             print(clip(f"== {other.label} vs {runs[0].label}: B - A, {cmp.attrs['confidence']:.2%} intervals "
                        f"({cmp.attrs['correction']} over {cmp.attrs['tested']} outputs)"))
+            lost = lost_items(runs[0], other)
+            for line in lost_lines(lost, int((runs[0].items["status"] == "ok").sum()), 0) if len(lost) else []:
+                print(clip(line))
         if args.format == "table" and not args.detail and "verdict" in cmp.columns:
             from vbench_lite.cli.output import comparison_lines
             print("\n".join(comparison_lines(cmp)))
@@ -153,8 +172,24 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def _comparable(base, cand, allow: bool) -> str:
+    """"" when the runs are comparable; else a UserError (exit 2) naming the
+    difference, or with ``allow`` the banner to print above the verdicts."""
+    from vbench_lite.errors import UserError
+    from vbench_lite.reports.comparable import mismatch
+
+    why = mismatch(base.run, cand.run, base.items, cand.items)
+    if why is None:
+        return ""
+    if not allow:
+        raise UserError(f"{cand.label} is not comparable with {base.label}: {why} "
+                        "(--allow-mismatch judges them anyway)")
+    return f"!! NOT COMPARABLE ({why}): verdicts below judge different things (--allow-mismatch)"
+
+
 def cmd_check(args) -> int:
     from vbench_lite.metrics import declared_output_names
+    from vbench_lite.reports.comparable import lost_lines
     from vbench_lite.reports.compare import FAILED_METRIC
     from vbench_lite.reports.data import declared_outputs, load_run, resolve_run
     from vbench_lite.reports.gate import check_names, load_thresholds, run_gate
@@ -163,29 +198,53 @@ def cmd_check(args) -> int:
     with _open(args) as store:
         cand = resolve_run(store, args.run)
         base = resolve_run(store, args.baseline, like=cand)
+        if base["run_id"] == cand["run_id"]:
+            from vbench_lite.errors import UserError
+            raise UserError(f"check: the baseline and the candidate are the same run ({cand['run_id']}); "
+                            "name the candidate run or pin another baseline")
         known = declared_output_names() | {FAILED_METRIC}
         for r in (cand, base):
             known |= set(declared_outputs(r).index)
         check_names(th, known, str(args.thresholds or "thresholds"))
-        code, gated = run_gate(load_run(store, base), load_run(store, cand), th)
+        base_d, cand_d = load_run(store, base), load_run(store, cand)
+        banner = _comparable(base_d, cand_d, args.allow_mismatch)
+        res = run_gate(base_d, cand_d, th)
+    code, gated, lost = res.code, res.gated, res.lost
     cols = ["metric", "units", "direction", "n", "coverage_a", "coverage_b", "mean_a", "mean_b", "diff",
             "ci_low", "ci_high", "tolerance", "verdict"]
     shown = gated if args.all else gated[gated["regressed"]]
     if args.format == "json":
-        _print_df(gated, "json")
+        print(json.dumps({"code": code, "baseline": base["run_id"], "candidate": cand["run_id"],
+                          "mismatch": banner or None, "max_lost": th.max_lost,
+                          "lost": lost.to_dict(orient="records"), "outputs": _records_of(gated)},
+                         indent=2, default=str))
         return code
+    from vbench_lite.cli.output import clip
+    if banner:
+        print(banner)
     print(f"check: {cand.get('name') or cand['run_id']} vs baseline {base.get('name') or base['run_id']} "
           f"({gated.attrs['correction']}, intervals at {gated.attrs['confidence']:.2%})")
+    n_reg = int(gated["regressed"].sum())
     if code:
-        print(f"REGRESSED: {int(gated['regressed'].sum())} output(s) significantly worse beyond threshold")
+        parts = ([f"{n_reg} output(s) significantly worse beyond threshold"] if n_reg else []) + \
+                ([f"{len(lost)} item(s) lost"] if res.lost_regressed else [])
+        print("REGRESSED: " + "; ".join(parts))
     else:
-        print("OK: no output significantly worse beyond its threshold")
+        print("OK: no output significantly worse beyond its threshold"
+              + (f"; {len(lost)} item(s) lost, within max_lost = {th.max_lost}" if len(lost) else "; no item lost"))
+    for line in lost_lines(lost, res.n_base, th.max_lost) if len(lost) else []:
+        print(clip(line))
     if len(shown) and args.detail:
         _print_df(shown[cols + (["regressed"] if args.all else [])])
     elif len(shown):
         from vbench_lite.cli.output import comparison_lines
         print("\n".join(comparison_lines(shown, tolerance=True)))
     return code
+
+
+def _records_of(df):
+    from vbench_lite.reports.export import _records
+    return _records(df)
 
 
 def cmd_sweep(args) -> int:

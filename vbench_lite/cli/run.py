@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +34,9 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=0,
                    help="score videos in N worker processes while generating (default 0: inline)")
     p.add_argument("--fail-on-error", action="store_true", help="exit 1 if any item failed")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="score a video file that decodes fewer frames than its container declares (cut "
+                   "short, damaged) on what decodes, instead of failing it")
 
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
@@ -95,6 +99,9 @@ def check_paths(args) -> None:
     if not 0 <= args.workers <= MAX_WORKERS:
         raise UserError(f"--workers {args.workers}: give 0 (score inline) to {MAX_WORKERS}")
     max_frames()  # a bad $VBENCH_LITE_MAX_FRAMES is one line now, not a failure per video
+    if getattr(args, "allow_partial", False):  # read where videos are read: inline and in worker processes
+        from vbench_lite.io import ALLOW_PARTIAL_ENV
+        os.environ[ALLOW_PARTIAL_ENV] = "1"
 
 
 def plan_runs(args) -> list:
