@@ -25,6 +25,10 @@ METRICS.register("clip_consistency", "vbench_lite.metrics.clip_consistency:ClipC
 METRICS.register("fvd", "vbench_lite.metrics.fvd:FVD")
 METRICS.register("video_kd", "vbench_lite.metrics.video_distance:VideoKernelDistance")
 METRICS.register("video_fd", "vbench_lite.metrics.video_distance:VideoFrechetDistance")
+# VBench's dimensions under their names, computed as vbench 0.1.x does
+METRICS.register("vbench_temporal_flickering", "vbench_lite.metrics.vbench_dims:VBenchTemporalFlickering")
+METRICS.register("vbench_dynamic_degree", "vbench_lite.metrics.vbench_dims:VBenchDynamicDegree")
+METRICS.register("vbench_motion_smoothness", "vbench_lite.metrics.vbench_smoothness:VBenchMotionSmoothness")
 # physics (need simulator ground truth)
 METRICS.register("velocity_error", "vbench_lite.metrics.physics:VelocityError")
 METRICS.register("position_error", "vbench_lite.metrics.physics:PositionError")

@@ -135,7 +135,7 @@ class Flicker(FlowMetric):
 
     def compute(self, video, case, ctx):
         flick = pair_flicker(self.flows(video, ctx))
-        diffs = frame_differences(video.frames)
+        diffs = ctx.get("frame_differences", lambda: frame_differences(video.frames))  # shared with vbench_dims
         return {
             "flicker": Score(float(flick.mean()), flick),
             "frame_difference": Score(float(diffs.mean()), diffs),
