@@ -206,9 +206,30 @@ class DinoViT(nn.Module):
         self.blocks = nn.ModuleList(_Block(dim, heads) for _ in range(depth))
         self.norm = nn.LayerNorm(dim, eps=1e-6)
 
-    def forward(self, x):  # (B, 3, S, S) normalised
+    def pos_embed_for(self, rows: int, cols: int) -> torch.Tensor:
+        """(1, rows*cols+1, D) position embedding of a rows x cols patch grid: the stored
+        one for the trained square grid, else DINO's ``interpolate_pos_encoding``
+        (facebookresearch/dino ``vision_transformer.py`` lines 174-194): bicubic resampling
+        of the patch part by the *scale factors* (n + 0.1) / sqrt(N) (the 0.1 is DINO's
+        guard against float error, line 186; a scale factor, not a target size, also sets
+        the sampling positions). Non-square inputs (VBench's subject consistency feeds the
+        uncropped frame) need it."""
+        n = self.pos_embed.shape[1] - 1
+        side = math.isqrt(n)
+        if rows * cols == n and rows == cols:
+            return self.pos_embed
+        dim = self.pos_embed.shape[-1]
+        grid = self.pos_embed[:, 1:].reshape(1, side, side, dim).permute(0, 3, 1, 2)  # (1, D, side, side)
+        grid = F.interpolate(grid, scale_factor=((rows + 0.1) / side, (cols + 0.1) / side), mode="bicubic")
+        if grid.shape[-2:] != (rows, cols):
+            raise UserError(f"DINO position embedding: cannot resample {side}x{side} to {rows}x{cols}")
+        patch = grid.permute(0, 2, 3, 1).reshape(1, rows * cols, dim)  # (1, rows*cols, D)
+        return torch.cat([self.pos_embed[:, :1], patch], dim=1)
+
+    def forward(self, x):  # (B, 3, H, W) normalised; H, W multiples of the patch in training
+        rows, cols = x.shape[-2] // self.patch, x.shape[-1] // self.patch  # the conv drops a remainder
         x = self.patch_embed.proj(x).flatten(2).transpose(1, 2)  # (B, N, D)
-        x = torch.cat([self.cls_token.expand(len(x), -1, -1), x], dim=1) + self.pos_embed  # (B, N+1, D)
+        x = torch.cat([self.cls_token.expand(len(x), -1, -1), x], dim=1) + self.pos_embed_for(rows, cols)  # (B, N+1, D)
         for blk in self.blocks:
             x = blk(x)
         return self.norm(x)[:, 0]  # (B, D) CLS token
