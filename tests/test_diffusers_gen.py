@@ -82,5 +82,5 @@ def test_missing_or_bad_model_is_a_clear_error_before_a_run(tmp_path, tiny):
     gen = create_generator("diffusers")
     with pytest.raises(UserError, match="no model_index.json"):  # runners.prepare asks for the fingerprint
         gen.fingerprint(gen.resolve_settings({"model": str(tmp_path)}))
-    with pytest.raises(UserError, match="neither a folder nor in the Hugging Face cache"):
+    with pytest.raises(UserError, match="model folder .*nope' does not exist"):
         gen.fingerprint(gen.resolve_settings({"model": str(tmp_path / "nope")}))

@@ -256,8 +256,12 @@ def test_native_defaults_come_from_the_pipelines():
 def test_missing_model_path_and_bad_folder_are_clear(tmp_path):
     gen = create_generator("cogvideox")
     st = gen.resolve_settings({"model": str(tmp_path / "nope")})
-    with pytest.raises(UserError, match="neither a folder nor in the Hugging Face cache"):
+    with pytest.raises(UserError, match="model folder .*nope' does not exist; check the path") as err:
         gen.fingerprint(st)  # runners.prepare asks for it before a run is recorded
+    assert "huggingface-cli" not in str(err.value)  # a local path is never sent to the Hub
+    with pytest.raises(UserError, match="'no-org/no-model' is neither a folder nor in the Hugging Face cache.*"
+                                        "huggingface-cli download no-org/no-model"):
+        gen.fingerprint(gen.resolve_settings({"model": "no-org/no-model"}))  # a Hub id: download hint
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no model_index.json"):
         gen.fingerprint(gen.resolve_settings({"model": str(tmp_path / "empty")}))
@@ -295,6 +299,13 @@ def test_offload_and_missing_cuda_are_clear_errors_on_cpu(tiny):
         create_generator("svd").resolve_settings({"model": "m", "offload": "layer"})
 
 
+def test_pipe_argument_set_from_the_case_names_the_setting():
+    gen = create_generator("cogvideox")
+    with pytest.raises(UserError, match=r"pipe.num_frames is set by vbench-lite from the case; use the frames "
+                                        r"setting \(--set frames=N\)"):
+        gen.resolve_settings({"model": "m", "pipe.num_frames": "3"})
+
+
 @pytest.mark.parametrize("variant", ["cogvideox-t2v", "ltx-t2v"])
 def test_vae_tiling_and_slicing_run(tiny, variant):
     gen, st = setup(tiny, variant, vae_tiling=True, vae_slicing=True)
@@ -304,10 +315,18 @@ def test_vae_tiling_and_slicing_run(tiny, variant):
     assert vae.use_tiling and vae.use_slicing
 
 
-def test_svd_vae_has_no_tiling_and_says_so(tiny):
-    gen, st = setup(tiny, "svd", vae_tiling=True)  # AutoencoderKLTemporalDecoder: decode_chunk_size instead
-    with pytest.raises(UserError, match="AutoencoderKLTemporalDecoder. has no tiling; drop vae_tiling"):
-        gen.generate([case_for(st)], st)
+def test_svd_offers_no_vae_tiling_and_refuses_it_before_a_run(tiny, tmp_path, capsys):
+    # AutoencoderKLTemporalDecoder has neither: not offered, and refused when settings are resolved
+    gen = create_generator("svd")
+    assert "vae_tiling" not in gen.settings_help and "vae_slicing" not in gen.settings_help
+    for option in ("vae_tiling", "vae_slicing"):
+        with pytest.raises(UserError, match=f"svd has no {option} setting.*decode_chunk_size"):
+            setup(tiny, "svd", **{option: True})
+    store = tmp_path / "r.sqlite"
+    from vbench_lite.cli import main
+    assert main(["run", "-g", "svd", "--set", f"model={tiny.svd}", "--set", "vae_tiling=true",
+                 "--store", str(store), "--no-progress"]) == 2
+    assert "svd has no vae_tiling setting" in capsys.readouterr().err and not store.exists()
 
 
 def test_bf16_runs_on_cpu(tiny):

@@ -38,6 +38,12 @@ OFFLOAD = ("none", "model", "sequential")
 # call arguments the adapter sets itself from the case and the common settings
 MANAGED = frozenset({"prompt", "image", "num_frames", "height", "width", "num_inference_steps",
                      "generator", "output_type", "return_dict", "negative_prompt"})
+# where a managed argument comes from instead: the setting that sets it, or what does
+MANAGED_SOURCE = {"num_frames": "the frames setting (--set frames=N)", "height": "the height setting",
+                  "width": "the width setting", "num_inference_steps": "the steps setting",
+                  "negative_prompt": "the negative_prompt setting", "prompt": "the suite's prompts",
+                  "image": "the case's first frame (mode=i2v)", "generator": "the seeds (--seeds)",
+                  "output_type": "vbench-lite (frames as arrays)", "return_dict": "vbench-lite"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,9 @@ class Family:
     prompt_modes: tuple[str, ...] = MODES  # modes whose pipeline takes a prompt
     knobs: tuple[Knob, ...] = ()
     examples: dict[str, str] = field(default_factory=dict)  # mode -> a Hub id, for docs
+    # VAE memory options the family's VAE has (diffusers' use_tiling / use_slicing); only these are offered
+    vae_options: tuple[str, ...] = ("vae_tiling", "vae_slicing")
+    vae_note: str = ""  # what to use instead, for a family without them
 
     def frames_ok(self, n: int) -> bool:
         return n >= self.frame_offset and (n - self.frame_offset) % self.frame_step == 0 \
@@ -111,9 +120,14 @@ def common_settings(fam: Family) -> dict[str, tuple[Any, str]]:
         "dtype": ("auto", "weights dtype: auto (bf16 on cuda, fp32 on cpu), fp16, bf16, fp32"),
         "offload": ("none", "CPU offload to save GPU memory: none, model (per component), sequential "
                             "(per layer, slowest)"),
-        "vae_tiling": (False, "decode frames in spatial tiles (less memory for large frames)"),
-        "vae_slicing": (False, "decode one clip of the batch at a time"),
+        **{k: v for k, v in VAE_OPTIONS.items() if k in fam.vae_options},
     }
+
+
+VAE_OPTIONS = {
+    "vae_tiling": (False, "decode frames in spatial tiles (less memory for large frames)"),
+    "vae_slicing": (False, "decode one clip of the batch at a time"),
+}
 
 
 class PipelineGenerator(Generator):
@@ -160,6 +174,11 @@ class PipelineGenerator(Generator):
         return cls
 
     def resolve_settings(self, given: dict[str, Any]) -> dict[str, Any]:
+        fam = self.family
+        for option in VAE_OPTIONS:
+            if option in given and option not in fam.vae_options:
+                raise UserError(f"{self.name} has no {option} setting ({fam.title}'s VAE has no {option[4:]})"
+                                + (f"; {fam.vae_note}" if fam.vae_note else ""))
         passed = {k: v for k, v in given.items() if k.startswith(PASS_PREFIX)}
         out = super().resolve_settings({k: v for k, v in given.items() if k not in passed})
         fam = self.family
@@ -191,7 +210,7 @@ class PipelineGenerator(Generator):
                 raise UserError(f"{self.name} ({fam.pipelines[out['mode']]}) takes no argument {arg!r}"
                                 + (f"; did you mean {PASS_PREFIX}{hint[0]}?" if hint else ""))
             if arg in MANAGED:
-                raise UserError(f"{key} is set by vbench-lite from the case; use the {arg} setting or the suite")
+                raise UserError(f"{key} is set by vbench-lite from the case; use {MANAGED_SOURCE[arg]}")
             owner = {fam.guidance_kwarg: "guidance", fam.fps_kwarg: "fps"}.get(arg) or next(
                 (k.name for k in fam.knobs if k.call_name == arg), None)
             if owner:
@@ -239,7 +258,7 @@ class PipelineGenerator(Generator):
         dtype = {"auto": torch.bfloat16 if device.startswith("cuda") else torch.float32, "fp16": torch.float16,
                  "bf16": torch.bfloat16, "fp32": torch.float32}[settings["dtype"]]
         key = (settings["model"], settings["mode"], device, str(dtype), settings["offload"],
-               settings["vae_tiling"], settings["vae_slicing"])
+               *(settings[o] for o in self.family.vae_options))
         if self._pipe_key != key:
             self._pipe = None  # free the old one first
             cls = self.pipeline_class(settings["mode"])
@@ -259,7 +278,7 @@ class PipelineGenerator(Generator):
                 pipe = pipe.to(device)
             vae = getattr(pipe, "vae", None)
             for option, flag in (("vae_tiling", "use_tiling"), ("vae_slicing", "use_slicing")):
-                if not settings[option]:
+                if not settings.get(option):
                     continue
                 if not hasattr(vae, flag):  # diffusers' enable_* raise NotImplementedError for these VAEs
                     raise UserError(f"{self.name}: this model's VAE ({type(vae).__name__}) has no {option[4:]}; "
@@ -368,6 +387,10 @@ def model_folder(model: str) -> Path:
     """The folder holding ``model``: a local path, or the Hugging Face cache snapshot
     of a Hub id (never downloaded here)."""
     path = Path(model).expanduser()
+    looks_local = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
+    if not path.exists() and looks_local:  # a Hub id is ORG/NAME: this was meant as a folder
+        raise UserError(f"model folder {model!r} does not exist; check the path (a Hugging Face id looks "
+                        "like org/name)")
     if path.is_dir():
         if not (path / "model_index.json").is_file():
             raise UserError(f"model folder {path} has no model_index.json; give a diffusers pipeline folder")

@@ -45,6 +45,10 @@ FAMILY = Family(
                                      "lower = less memory)"),
     ),
     examples={"i2v": "stabilityai/stable-video-diffusion-img2vid-xt"},
+    # AutoencoderKLTemporalDecoder sets neither use_tiling nor use_slicing (diffusers 0.42,
+    # models/autoencoders/autoencoder_kl_temporal_decoder.py): offering them failed every item at load
+    vae_options=(),
+    vae_note="use decode_chunk_size to decode fewer frames at a time",
 )
 
 
