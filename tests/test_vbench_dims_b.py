@@ -240,14 +240,14 @@ print(json.dumps(out))
 """
 
 
-def _vbench_importable() -> bool:
+def _vbref_imports(module: str) -> bool:
     if not VBREF.exists():
         return False
-    r = subprocess.run([str(VBREF), "-c", "import vbench.subject_consistency"], capture_output=True, timeout=120)
+    r = subprocess.run([str(VBREF), "-c", f"import {module}"], capture_output=True, timeout=120)
     return r.returncode == 0
 
 
-@pytest.mark.skipif(not _vbench_importable(), reason="no venv with the vbench package at /work/vbref "
+@pytest.mark.skipif(not _vbref_imports("vbench.subject_consistency"), reason="no venv with the vbench package at /work/vbref "
                     "(set VBENCH_REF_VENV)")
 def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
     """VBench's ``subject_consistency`` / ``background_consistency`` functions, unmodified,
@@ -269,6 +269,7 @@ def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
                         str(dino_file), str(clip_file)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     ref = json.loads(r.stdout.strip().splitlines()[-1])
+    assert ("background" in ref) == _vbref_imports("vbench.background_consistency")
     for key, metric in (("subject", VBenchSubjectConsistency(weights_path=dino_file, device="cpu")),
                         ("background", VBenchBackgroundConsistency(weights_path=clip_file, device="cpu"))):
         if key not in ref:
