@@ -1,7 +1,8 @@
 """What a new user sees after bare `vbench-lite run` (the reference DiT and its simulator
-floor) and after comparing two runs: the terminal summary fits 100 columns and is the
-report's main table; both HTML reports load every image and fit the page in headless
-Chromium (skipped without `chromium`, a failure under CI=true).
+floor) and after comparing two runs: the terminal scorecard fits 40 lines of 100 columns
+and is README's transcript, every table is one flag away; both HTML reports load every
+image and fit the page in headless Chromium (skipped without `chromium`, a failure under
+CI=true).
 
 ``VBENCH_LITE_SCREENSHOTS=docs python -m pytest tests/test_report_browser.py`` also
 refreshes README's ``docs/report.png`` from this run.
@@ -48,36 +49,71 @@ def real(tmp_path_factory):
             "report_terminal": again, "root": root}
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+MAX_LINES = 40
+
+
+def shape(text: str) -> list[str]:
+    """Lines with numbers, run ids and spacing masked: what a README transcript shares
+    with any fresh run on another machine (times, last digits and column widths vary)."""
+    out = []
+    for ln in text.strip("\n").splitlines():
+        ln = re.sub(r"\b(?=[0-9a-f]*\d)[0-9a-f]{6,12}\b", "<id>", ln)  # run ids, name suffixes
+        ln = re.sub(r"\S*(?=vbench_results/)", "", ln)  # the store's folder: ./ in README, a tmp dir here
+        ln = re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "<n>", ln)
+        out.append(" ".join(ln.split()))
+    return out
+
+
+def readme_transcript() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```text\n$ vbench-lite run\n") + len("```text\n$ vbench-lite run\n")
+    return text[start:text.index("```", start)]
+
+
 @pytest.mark.slow  # the fixture: two real runs (~20 s on 2 cores)
-def test_terminal_summary_fits_and_is_the_reports_main_table(real):
+def test_bare_run_prints_the_scorecard_that_readme_shows(real):
+    from vbench_lite.reports.scorecard import DIMENSIONS
+
+    text = real["terminal"]  # stdout, then stderr (empty)
+    lines = text.strip("\n").splitlines()
+    assert len(lines) <= MAX_LINES and max(map(len, lines)) <= WIDTH, (len(lines), max(lines, key=len))
+    for dim in DIMENSIONS:  # one line per dimension, none cut
+        if not dim.optional:
+            row, = [ln for ln in lines if ln.startswith(dim.name + " ")]
+            assert not row.endswith(("~", "...")), row
+    assert any(ln.startswith("reference: the simulator oracle") for ln in lines)
+    assert "worse: " in text and "(1 case)" in text  # a verdict where tested, a count where not
+    floor_line, = [ln for ln in lines if ln.startswith("== floor-")]
+    assert floor_line.endswith("the reference above")
+    assert not any("does not apply to scenario" in ln for ln in lines)
+    # README shows this very output (numbers, ids and times aside)
+    assert shape(readme_transcript()) == shape(text)
+
+
+@pytest.mark.slow
+def test_every_table_is_one_flag_away(real, capsys):
+    """--detail prints the report's main table (every output, ID/OOD beside the floor)."""
     from vbench_lite.reports.build import main_table
     from vbench_lite.reports.data import floor_scores, load_run, open_store
     from vbench_lite.reports.html import main_display
     from vbench_lite.reports.tables import physics_table, summary_table
 
-    text = real["terminal"]
-    assert max(map(len, text.splitlines())) <= WIDTH, max(text.splitlines(), key=len)
+    text = _main("report", real["run_id"], "--detail", "--no-previews", "--no-exports", "-o",
+                 real["root"] / "detail.html", "--store", real["store"])
     with open_store(real["store"]) as st:
         d = load_run(st, real["run_id"])
         disp = main_display(main_table(summary_table(d), physics_table(d, floor_scores(st, d))))
     lines = text.splitlines()
-    for _, r in disp.iterrows():  # every row of the report's main table, with its numbers
+    for _, r in disp.iterrows():
         row = [ln for ln in lines if ln.split()[:2] in ([r["output"], r["split"]], [r["output"], r["mean"]])]
         assert len(row) == 1, (r["output"], r["split"])
-        for col in ("mean", "95% interval", "n", "cover", "floor", "better"):
+        for col in ("mean", "95% interval", "floor"):
             assert r[col] in row[0], (r["output"], r["split"], col, row[0])
-    assert (disp["split"] == "ID").any() and (disp["split"] == "OOD").any() and (disp["floor"] != "").any()
-    assert (disp["95% interval"].str.startswith("[")).any()
-    assert (disp["95% interval"] == "none (<5 cases)").any()  # the default suite has 1-2 cases per split
-    # one line per reason: no line per scenario that a metric does not apply to
-    assert not any("does not apply to scenario" in ln for ln in lines)
-    assert sum(ln.startswith("not applicable") for ln in lines) == 1
-    floor_line, = [ln for ln in lines if ln.startswith("== floor-")]
-    assert "the floor column above" in floor_line
-    # `report` prints the very same table
-    table = [ln for ln in lines if any(ln.startswith(o + " ") for o in disp["output"])]
-    again = real["report_terminal"].splitlines()
-    assert table and all(ln in again for ln in table)
+    assert (disp["split"] == "ID").any() and (disp["95% interval"] == "none (<5 cases)").any()
+    # `report` prints the scorecard `run` printed
+    card = [ln for ln in real["terminal"].splitlines() if ln.startswith(("flicker ", "trajectories "))]
+    assert len(card) == 2 and all(ln in real["report_terminal"].splitlines() for ln in card)
 
 
 def _assert_fits(page: Path, work: Path) -> None:

@@ -90,6 +90,7 @@ class RunView:
     not_applicable: pd.DataFrame  # reports.build.skip_groups, second
     seconds: float | None = None
     warnings: tuple[str, ...] = ()
+    card: object = None  # reports.scorecard.Scorecard: the default view (None: the main table)
 
     @property
     def is_floor(self) -> bool:
@@ -128,27 +129,57 @@ def print_summaries(summaries, store_path, *, fmt="table", report_path=None, fil
             for s in summaries:
                 run = collect(store, s)
                 run["table"] = _records(run_view(store, s.run_id).main)
+                card = load_scorecard(store, s.run_id)
+                run["scorecard"] = {"reference": card.reference, "pooling": card.pooling, "lines": card.records()}
                 data.append(run)
             json.dump({"runs": data, "store": str(path), "report": str(report_path) if report_path else None},
                       file, indent=1, default=str)
             file.write("\n")
             return
         views = [run_view(store, s.run_id, seconds=s.seconds, warnings=s.warnings) for s in summaries]
+        if not detail:
+            add_cards(store, views)
     print_views(views, file=file, detail=detail)
     print(f"results store: {path}", file=file)
     if report_path:
         print(f"report: {report_path}", file=file)
 
 
+def load_scorecard(store, run_id: str):
+    from vbench_lite.reports.scorecard import load_scorecard as load
+
+    return load(store, run_id)
+
+
+def add_cards(store, views: list[RunView]) -> None:
+    """Each run's scorecard (``reports.scorecard``), the default view; a floor run
+    beside another run gets none (it is that run's reference)."""
+    has_main = any(not v.is_floor for v in views)
+    for v in views:
+        if not (v.is_floor and has_main):
+            v.card = load_scorecard(store, v.data.run_id)
+
+
 def print_views(views: list[RunView], *, file=None, detail: bool = False) -> None:
-    """The runs' tables and reasons; a floor run scored beside another run gets one
-    line (its scores are that run's floor column) unless ``detail``."""
+    """The runs' scorecards (or tables, where no card was added) and reasons; a floor
+    run scored beside another run gets one line (it is that run's reference) unless
+    ``detail``."""
+    from vbench_lite.cli.scorecard import legend_lines, run_card_lines
+
     file = file or sys.stdout
     has_main = any(not v.is_floor for v in views)
     for v in views:
-        lines = detail_lines(v) if detail else run_lines(v, brief=v.is_floor and has_main)
+        if detail:
+            lines = detail_lines(v)
+        elif v.card is not None:
+            lines = run_card_lines(v)
+        else:
+            lines = run_lines(v, brief=v.is_floor and has_main)
         print("\n".join(lines), file=file)
-    if views and not detail:
+    cards = [v.card for v in views if v.card is not None]
+    if cards and not detail:
+        print("\n" + "\n".join(legend_lines(cards)), file=file)
+    elif views and not detail:
         print("\n" + "\n".join(_wrap(LEGEND.format(min=_min_units()) + " " + MORE)), file=file)
 
 
@@ -170,7 +201,7 @@ def header(v: RunView, *, brief: bool = False) -> str:
 def run_lines(v: RunView, *, brief: bool = False, width: int = WIDTH) -> list[str]:
     """The default view of one run: header, short table, one line per reason."""
     if brief:
-        lines = [clip(header(v, brief=True) + ": the floor column above", width + 1)]
+        lines = [clip(header(v, brief=True) + ": the reference above", width + 1)]
     else:
         lines = [clip(header(v), width + 1)] + short_table(v, width=width)
     notes = reason_lines(v, width=width, errors_only=brief) + [clip(f"warning: {w}", width) for w in v.warnings]
@@ -246,8 +277,10 @@ def reason_lines(v: RunView, *, width: int = WIDTH, errors_only: bool = False) -
     for reason, metrics in by_reason.items():
         text = short_reason(reason)
         m = _BACKBONE.match(text)  # "backbone ID: what is wrong" -> "METRICS (ID): what is wrong"
-        lines.append(clip(f"skipped {', '.join(metrics)} ({m[1]}): {m[2]}" if m else
-                          f"skipped {', '.join(metrics)}: {text}", width))
+        line = f"skipped {', '.join(metrics)} ({m[1]}): {m[2]}" if m else f"skipped {', '.join(metrics)}: {text}"
+        if m and len(line.split("; ")[0]) > width:  # the file's name matters more than the backbone's id
+            line = f"skipped {', '.join(metrics)}: {m[2]}"
+        lines.append(clip(line, width))
     items = sk[sk["scope"] != "run"] if len(sk) else sk
     groups = [{"metric": g["metric"], "reason": short_reason(g["reason"]), "count": int(g["count"]),
                "scope": "set" if g["scope"] == "set" else "video"} for _, g in items.iterrows()]
@@ -292,8 +325,8 @@ def clip(text: str, width: int = WIDTH) -> str:
     if len(text) <= width:
         return text
     cut = text[:width - 3]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > width - 20 else cut).rstrip(" ,:;") + "..."  # at a word when one is near
+    space = cut.rfind(" ")  # at a word: a file name is kept whole or left out, never cut
+    return (cut[:space] if space > width // 2 else cut).rstrip(" ,:;") + "..."
 
 
 def _wrap(text: str, width: int = WIDTH) -> list[str]:

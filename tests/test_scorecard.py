@@ -1,0 +1,128 @@
+"""The scorecard (reports/scorecard.py, cli/scorecard.py): one line per dimension beside
+its reference point, verdicts only where a test exists, pooling read from the run's
+declarations, 100 columns."""
+
+import numpy as np
+import pytest
+
+from vbench_lite.metrics import METRICS
+from vbench_lite.reports.scorecard import DIMENSIONS, load_scorecard, pooled_outputs, ratio_text
+from vbench_lite.reports.data import declared_outputs
+from vbench_lite.store import ItemRecord, ScoreRow, Store
+
+OUTPUTS = {o.name: (o, n) for n in METRICS.names() for o in METRICS.get(n).outputs}
+
+
+def _row(name, value):
+    out, src = OUTPUTS[name]
+    return ScoreRow(name, value, out.units, out.higher_is_better, src)
+
+
+def _write(store, run_id, items, *, role="eval", suite="default"):
+    """``items``: [(case_id, split, {output: value})]; declarations are the registered ones."""
+    used = {OUTPUTS[n][1] for _, _, vals in items for n in vals}
+    store.begin_run(run_id, name=run_id, generator="toy", settings={}, suites=[suite], seeds=[0],
+                    metrics={m: METRICS.get(m)().describe() for m in used}, skipped_metrics={}, provenance={},
+                    role=role)
+    for case_id, split, vals in items:
+        store.write_item(run_id, ItemRecord(case_id, 0, "ok", suite=suite, split=split, grp=case_id[:4]),
+                         [_row(n, v) for n, v in vals.items()])
+    store.finish_run(run_id, "finished")
+
+
+@pytest.fixture
+def probe_store(tmp_path):
+    """A probe run and its oracle floor over 8 ID and 8 OOD cases, plus 3 conservation cases."""
+    rng = np.random.default_rng(0)
+    floor, run = [], []
+    for k in range(16):
+        split = "id" if k % 2 == 0 else "ood"
+        f = {"velocity_error": 0.05 + 0.01 * rng.random(), "flicker": 0.001 * (1 + k),
+             "motion_px": 1.0, "position_error": 0.01}
+        g = {"velocity_error": 10 * f["velocity_error"] + 0.1 * rng.random(),  # far worse than the oracle
+             "flicker": f["flicker"] + (0.0002 if k % 4 < 2 else -0.0002),  # the oracle +- noise: no change
+             "motion_px": 2.0, "position_error": 1.0}
+        floor.append((f"traj{k:02d}", split, f))
+        run.append((f"traj{k:02d}", split, g))
+    for k, (name, fv, gv) in enumerate([("count_error", 0.0, 0.5), ("energy_error", 0.1, 30.0),
+                                        ("level_error", 0.01, 0.1)]):
+        floor.append((f"cons{k}", "id", {name: fv}))
+        run.append((f"cons{k}", "id", {name: gv}))
+    path = tmp_path / "s.sqlite"
+    with Store(path) as st:
+        _write(st, "oracle", floor, role="floor")
+        _write(st, "gen", run)
+    return path
+
+
+def test_probe_run_reads_every_dimension_against_the_oracle(probe_store):
+    with Store(probe_store, readonly=True) as st:
+        card = load_scorecard(st, "gen")
+    lines = {ln.dimension: ln for ln in card.lines}
+    assert "simulator oracle" in card.reference and "oracle" in card.reference
+    traj = lines["trajectories"]
+    assert set(traj.cells) == {"id", "ood"}
+    assert all(c.verdict == "worse" and c.cases == 8 for c in traj.cells.values())
+    assert traj.cells["id"].ref == pytest.approx(traj.cells["id"].mean / 10, rel=0.2)
+    assert traj.reading.startswith("worse: ") and traj.reading.endswith("the oracle")
+    assert np.isfinite(traj.ood_id)
+    flick = lines["flicker"]  # the oracle plus symmetric noise: tested, not distinguishable
+    assert flick.cells[""].verdict == "same" and flick.reading.startswith("like the oracle")
+    motion = lines["motion"]  # undirected: a ratio, never a verdict
+    assert motion.cells[""].verdict == "" and "2x the oracle's; no better side" in motion.reading
+    cons = lines["conservation"]  # 3 cases: no interval, no verdict, the ratio only
+    cell = cons.cells["id"]
+    assert cell.cases == 3 and np.isnan(cell.low) and cell.verdict == ""
+    assert cell.mean == pytest.approx((0.5 + 30.0 + 0.1) / 3)  # pooled: each case's own relative error
+    assert cons.reading and not cons.reading.startswith(("worse", "better", "like"))
+
+
+def test_pooling_reads_units_and_directions_from_the_declarations(probe_store):
+    with Store(probe_store, readonly=True) as st:
+        run = st.run("gen")
+    decl = declared_outputs(run)
+    dims = {d.name: d for d in DIMENSIONS}
+    for name in ("trajectories", "conservation"):
+        pooled = pooled_outputs(dims[name], decl)
+        head = OUTPUTS[pooled[0]][0]
+        for o in dims[name].outputs:
+            if o in decl.index:
+                same = OUTPUTS[o][0].units == head.units and OUTPUTS[o][0].higher_is_better == head.higher_is_better
+                assert (o in pooled) == same, (name, o)
+    # velocity (world units/s) and position (world units) never share a mean
+    assert pooled_outputs(dims["trajectories"], decl) == ("velocity_error",)
+    assert set(pooled_outputs(dims["conservation"], decl)) == {"count_error", "area_error", "momentum_error",
+                                                              "energy_error", "level_error"}
+
+
+def test_readings_in_words():
+    assert ratio_text(0.15, 0.1, 0.0) == "within 2x"
+    assert ratio_text(8.6, 0.1, 0.0) == "86x"
+    assert ratio_text(0.61, 1.0, 1.0) == "61% of"
+    assert ratio_text(0.0, 0.0, 0.0) == "equal to"
+    assert ratio_text(0.5, 0.0, 0.0) == ""  # no ratio to a zero: the reading says "scores 0"
+    assert ratio_text(1.2e5, 1.0, 0.0) == "1.2e5x"
+
+
+def test_eval_run_without_a_reference_says_how_to_get_one(tmp_path):
+    from vbench_lite.cli.scorecard import card_lines
+
+    with Store(tmp_path / "s.sqlite") as st:
+        _write(st, "ev", [(f"v{k}", "", {"flicker": 0.01 * k, "motion_px": 1.0 + k}) for k in range(6)],
+               suite="eval")
+        card = load_scorecard(st, "ev")
+    assert "--reference DIR" in card.reference and card.ref_name == ""
+    assert all(ln.reading == "" and ln.verdict == "" for ln in card.lines)
+    text = card_lines(card)
+    assert "oracle" not in " ".join(text[1:]) and "reference" not in text[2]
+
+
+def test_card_fits_100_columns(probe_store):
+    from vbench_lite.cli.scorecard import card_lines
+
+    with Store(probe_store, readonly=True) as st:
+        card = load_scorecard(st, "gen")
+    text = card_lines(card)
+    assert max(map(len, text)) <= 100, max(text, key=len)
+    rows = [t for t in text if t.split() and t.split()[0] in {"trajectories", "flicker", "conservation", "motion"}]
+    assert len(rows) == 4 and all("~" not in r for r in rows)  # readings never cut

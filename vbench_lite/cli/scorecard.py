@@ -1,0 +1,101 @@
+"""The scorecard in a 100-column terminal (``reports.scorecard`` builds it): what bare
+``run``, ``eval`` and ``report`` print. One line per dimension with its value, 95 %
+interval (or the case count where there are too few cases for one), the reference
+point and a plain reading; physics dimensions show ID and OOD side by side with the
+OOD/ID ratio. Every full table stays behind ``--detail`` and ``--format json``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vbench_lite.cli.output import WIDTH, clip, fixed_width, _wrap
+
+MORE = "Every output with units, coverage and per-video values: --detail, --format json, the HTML report."
+
+
+def num(x: float, digits: int = 3) -> str:
+    """A number in ``digits`` significant digits, exponents without padding ("1.7e4")."""
+    if x is None or not np.isfinite(x):
+        return "-"
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text
+
+
+def value_text(cell, digits: int = 3) -> str:
+    """"mean [low, high]", or "mean (3 cases)" where too few cases give no interval;
+    the mean in ``digits`` significant digits, the bounds in 2."""
+    if not cell.n:
+        return "no values"
+    if np.isfinite(cell.low) and np.isfinite(cell.high):
+        return f"{num(cell.mean, digits)} [{num(cell.low, 2)}, {num(cell.high, 2)}]"
+    if cell.cases:
+        return f"{num(cell.mean, digits)} ({cell.cases} case{'s' if cell.cases != 1 else ''})"
+    return num(cell.mean, digits)  # a set-level value without a standard error
+
+
+def card_lines(card, *, width: int = WIDTH) -> list[str]:
+    """The scorecard's own lines: its reference line, then the temporal/set block and
+    the physics block (each only when it has lines)."""
+    has_ref = bool(card.ref_name)
+    ref_col = "oracle" if card.ref_name == "the oracle" else "reference"
+    flat = [ln for ln in card.lines if ln.kind != "physics"]
+    phys = [ln for ln in card.lines if ln.kind == "physics"]
+    out = [clip(card.reference, width)]
+    if flat:
+        rows = [{"dimension": ln.dimension, "value [95% interval]": value_text(ln.cells[""]),
+                 ref_col: num(ln.cells[""].ref), "reading": ln.reading or _undirected(ln)} for ln in flat]
+        df = pd.DataFrame(rows)
+        if not has_ref:
+            df = df.drop(columns=[ref_col])
+        out += [""] + fixed_width(df, width=width, shrink=("reading",))
+    if phys:
+        rows = []
+        for ln in phys:
+            i, o = ln.cells.get("id"), ln.cells.get("ood")
+            row = {"physics": ln.dimension, "ID [95% interval]": value_text(i, 2) if i else "-",
+                   "OOD [95% interval]": value_text(o, 2) if o else "-",
+                   "OOD/ID": times(ln.ood_id) if np.isfinite(ln.ood_id) else "-"}
+            if has_ref:  # ID/OOD
+                row[ref_col] = "/".join(num(c.ref, 2) for c in (i, o) if c is not None)
+            row["reading"] = ln.reading
+            rows.append(row)
+        out += [""] + fixed_width(pd.DataFrame(rows), width=width, right={"OOD/ID", ref_col}, shrink=("reading",))
+    return out
+
+
+def _undirected(line) -> str:
+    return "no better side" if line.direction == "-" else ""
+
+
+def times(r: float) -> str:
+    from vbench_lite.reports.scorecard import times as t
+
+    return t(r)
+
+
+def legend_lines(cards, *, width: int = WIDTH) -> list[str]:
+    """What the columns mean, how physics pools its outputs, where the rest is."""
+    from vbench_lite.reports.stats import MIN_CI_UNITS
+
+    text = (f"95% interval: bootstrap over cases; below {MIN_CI_UNITS} cases none (the count instead). "
+            "Verdicts (worse, better, like) come from a bootstrap of the difference to the reference; "
+            "a ratio alone is not one.")
+    lines = _wrap(text, width)
+    pooling = next((c.pooling for c in cards if c.pooling), "")
+    if pooling:
+        lines += _wrap(pooling, width)
+    return lines + _wrap(MORE, width)
+
+
+def run_card_lines(v, *, width: int = WIDTH) -> list[str]:
+    """One run by default: its header, scorecard and one line per reason something
+    gave no number (``cli.output.reason_lines``)."""
+    from vbench_lite.cli.output import header, reason_lines
+
+    notes = reason_lines(v, width=width) + [clip(f"warning: {w}", width) for w in v.warnings]
+    return [clip(header(v), width + 1)] + card_lines(v.card, width=width) + ([""] + notes if notes else [])
