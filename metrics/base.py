@@ -140,6 +140,11 @@ class SetMetric(Metric):
     def reference_features(self, cases: Iterable) -> np.ndarray | None:
         return None
 
+    def item_scores(self, video, case, ctx: VideoContext) -> dict[str, Score | float]:
+        """Per-video outputs a set-level metric also reports (Physics-IQ's four measures
+        beside its run score), called after ``features`` with the same ``ctx``; none by default."""
+        return {}
+
     def compute_set(self, features: np.ndarray, reference: np.ndarray) -> dict[str, Score | float]:
         raise NotImplementedError
 

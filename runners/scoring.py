@@ -88,7 +88,10 @@ def score_video(video: Video, case: Case | None, metrics: list[Metric]) -> Score
             continue
         try:
             if isinstance(m, SetMetric):
-                out.features[m.name] = m.features(video, case, ctx)
+                feats = m.features(video, case, ctx)
+                rows = score_rows(m, m.item_scores(video, case, ctx))
+                out.features[m.name] = feats
+                out.scores.extend(rows)
                 continue
             result = m.compute(video, case, ctx)
         except MetricSkipped as exc:
