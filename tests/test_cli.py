@@ -69,7 +69,11 @@ def test_eval_folder_of_videos_with_prompts_prints_table(tmp_path):
     out = run_cli("eval", vids, "--prompts", prompts, "--store", tmp_path / "s.sqlite", "--metrics", "flicker",
                   "--no-progress")
     assert out.returncode == 0, out.stderr
-    assert "clip_0" in out.stdout and "better" in out.stdout and "results store:" in out.stdout
+    assert "flicker " in out.stdout and "(3 cases)" in out.stdout and "results store:" in out.stdout
+    assert "reference: none (give --reference DIR" in out.stdout  # the scorecard says how to get one
+    detail = run_cli("eval", vids, "--prompts", prompts, "--store", tmp_path / "s.sqlite", "--metrics", "flicker",
+                     "--no-progress", "--detail")  # every video's value: one flag away
+    assert "clip_0" in detail.stdout and "better" in detail.stdout
 
 
 def test_list_backbones_says_corrupt_missing_and_pinned(tmp_path):
