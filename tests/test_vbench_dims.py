@@ -33,7 +33,7 @@ from vbench_lite.metrics.flicker import Flicker
 from vbench_lite.metrics.vbench_dims import (
     VBenchDynamicDegree, VBenchTemporalFlickering, dynamic_degree_video, verdict,
 )
-from vbench_lite.metrics.vbench_smoothness import UNAVAILABLE, smoothness_value
+from vbench_lite.metrics.vbench_smoothness import VBenchMotionSmoothness, smoothness_value
 from vbench_lite.video import Video
 
 skdata = pytest.importorskip("skimage.data")
@@ -79,9 +79,6 @@ def test_declarations_and_registration():
         cls = METRICS.get(name)
         assert [o.name for o in cls.outputs] == [name] and cls.outputs[0].higher_is_better is HIGHER
         assert cls.default is False  # asked for by name
-    _, skipped = load_metrics(["vbench_motion_smoothness"])
-    assert skipped["vbench_motion_smoothness"] == UNAVAILABLE
-    assert "AMT-S architecture not implemented in vbench-lite" in UNAVAILABLE
 
 
 # ---------------------------------------------------------------- temporal_flickering
@@ -260,11 +257,12 @@ def test_dynamic_degree_small_frames_are_a_skip():
         dynamic_degree_video(frames, 8.0, TranslationFlow())
 
 
-def test_dynamic_degree_without_weights_is_a_skip(tmp_path, monkeypatch):
+def test_backbone_dimensions_without_weights_are_skips(tmp_path, monkeypatch):
     monkeypatch.setenv("VBENCH_LITE_HOME", str(tmp_path))
     monkeypatch.delenv("VBENCH_LITE_ALLOW_DOWNLOAD", raising=False)
-    _, skipped = load_metrics(["vbench_dynamic_degree"])
+    _, skipped = load_metrics(["vbench_dynamic_degree", "vbench_motion_smoothness"])
     assert "raft-things.pth not found" in skipped["vbench_dynamic_degree"]
+    assert "amt-s.pth not found" in skipped["vbench_motion_smoothness"]
 
 
 # ---------------------------------------------------------------- motion_smoothness steps
@@ -320,3 +318,71 @@ def test_eval_json_per_video_offline(clips, tmp_path):
         got = v["scores"]["vbench_temporal_flickering"]
         assert got["higher_is_better"] is True
         assert abs(got["value"] - ref.temporal_flickering(folder / f"{name}.mp4")) < FLICKER_TOL
+
+
+# ---------------------------------------------------------------- motion_smoothness with AMT-S
+
+SMOOTH_TOL = 2e-5  # batched AMT-S passes move predictions by ~1e-5 of full scale: a few
+# truncated uint8 values change by 1 (VBench truncates, amt utils.py:86-89); measured <= 1e-6
+
+
+def amt_file(path, zero=False, seed=0):
+    """A randomly initialised (or all-zero) AMT-S saved as amt-s.pth is laid out."""
+    from vbench_lite.metrics.amt_s import Model
+
+    torch.manual_seed(seed)
+    model = Model()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_() if zero else p.add_(torch.randn_like(p) * 0.02)
+    torch.save({"state_dict": model.state_dict()}, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def amt_random(tmp_path_factory):
+    return amt_file(tmp_path_factory.mktemp("amt") / "amt-s.pth")
+
+
+def test_motion_smoothness_equals_vbench_steps_with_amt_s(clips, amt_random, torch_one_thread):
+    from vbench_lite.metrics.amt_s import load_amt_s_file
+
+    model = load_amt_s_file(amt_random)
+    one_pair = lambda a, b: model(a, b, torch.full((1, 1, 1, 1), 0.5))  # noqa: E731  VBench: batch 1
+    metric = VBenchMotionSmoothness(weights_path=amt_random, device="cpu", batch=3)
+    for name in ("pan", "flicker"):
+        assert score(metric, clips[name]) == pytest.approx(ref.motion_smoothness(clips[name], one_pair),
+                                                           abs=SMOOTH_TOL), name
+
+
+def test_zero_amt_s_is_the_blend_and_sees_jitter(tmp_path):
+    """All-zero AMT-S weights give zero flows, masks of 1/2 and no residual: the
+    prediction is the mean of the two frames up to float32 rounding of the warp grid.
+    Through the real loading path it must then score like the blend, and lower under
+    jitter. Tolerance 1e-3: a blend of two uint8 values lands on an integer for half the
+    pixels, where VBench's truncation turns a rounding error of 1e-7 into 1/255 (measured
+    6.7e-5); the jitter drop is over 100x that."""
+    metric = VBenchMotionSmoothness(weights_path=amt_file(tmp_path / "amt-s.pth", zero=True), device="cpu")
+    base = pan("coffee", (1.0, 0.5), n=13)
+    ours = [metric.compute(v, None, VideoContext(v))[metric.name].value
+            for v in (Video(base), Video(degrade_frames(base, "jitter", 0.8, seed=3)))]
+    assert ours[0] == pytest.approx(smoothness_value(base, blend)[0], abs=1e-3)
+    assert ours[1] < ours[0] - 5e-3, ours  # measured 0.009 lower
+
+
+@pytest.mark.slow
+def test_motion_smoothness_equals_the_vbench_package_with_amt_s(clips, tmp_path, torch_one_thread):
+    ms = pytest.importorskip("vbench.motion_smoothness")
+    import os
+
+    import vbench
+
+    from vbench_lite.metrics.amt_s import Model
+
+    cfg = os.path.join(os.path.dirname(vbench.__file__), "third_party", "amt", "cfgs", "AMT-S.yaml")
+    path = amt_file(tmp_path / "amt-s.pth", seed=4)
+    vb = ms.MotionSmoothness(cfg, str(path), "cpu")  # VBench builds its own AMT-S and loads the file
+    assert type(vb.model).__name__ == "Model" and not isinstance(vb.model, Model)
+    metric = VBenchMotionSmoothness(weights_path=path, device="cpu", batch=2)
+    for name in ("pan", "slow_coffee"):
+        assert score(metric, clips[name]) == pytest.approx(vb.motion_score(str(clips[name])), abs=SMOOTH_TOL), name
