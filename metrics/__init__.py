@@ -29,10 +29,6 @@ METRICS.register("video_fd", "vbench_lite.metrics.video_distance:VideoFrechetDis
 METRICS.register("vbench_temporal_flickering", "vbench_lite.metrics.vbench_dims:VBenchTemporalFlickering")
 METRICS.register("vbench_dynamic_degree", "vbench_lite.metrics.vbench_dims:VBenchDynamicDegree")
 METRICS.register("vbench_motion_smoothness", "vbench_lite.metrics.vbench_smoothness:VBenchMotionSmoothness")
-# VBench's dimensions under their names, computed as vbench 0.1.x does
-METRICS.register("vbench_temporal_flickering", "vbench_lite.metrics.vbench_dims:VBenchTemporalFlickering")
-METRICS.register("vbench_dynamic_degree", "vbench_lite.metrics.vbench_dims:VBenchDynamicDegree")
-METRICS.register("vbench_motion_smoothness", "vbench_lite.metrics.vbench_smoothness:VBenchMotionSmoothness")
 # physics (need simulator ground truth)
 METRICS.register("velocity_error", "vbench_lite.metrics.physics:VelocityError")
 METRICS.register("position_error", "vbench_lite.metrics.physics:PositionError")

@@ -137,17 +137,6 @@ BACKBONES: dict[str, BackboneSpec] = {
             "amt-s", "amt-s.pth", "https://huggingface.co/lalala125/AMT/resolve/main/amt-s.pth",
             None, "torch", "AMT-S frame interpolation (VBench motion smoothness)",
         ),
-        # princeton-vl RAFT trained on FlyingChairs + FlyingThings3D, the file VBench's
-        # dynamic_degree loads (vbench 0.1.5 utils.py:277-287: models.zip from Dropbox,
-        # member models/raft-things.pth; VBench keeps it at
-        # ~/.cache/vbench/raft_model/models/raft-things.pth). The URL is that zip: unzip
-        # the member into the weights folder. No published digest: header-checked only.
-        # metrics/_vbench_raft.py maps its keys onto torchvision's raft_large.
-        BackboneSpec(
-            "raft-things", "raft-things.pth",
-            "https://dl.dropboxusercontent.com/s/4j4z58wuv8o0mfz/models.zip",
-            None, "torch", "princeton-vl RAFT (C+T), VBench's dynamic_degree flow (member of models.zip)",
-        ),
     )
 }
 
