@@ -27,6 +27,7 @@ from vbench_lite.reports.stats import MIN_CI_UNITS
 from vbench_lite.store import SET_CASE_ID, Store
 
 MAX_TIMELINE_RUNS = 4  # per-frame plots get unreadable beyond this many runs
+MAX_CARDS = 3  # scorecards at the top of a report (a sweep's others are in its wide table)
 PROVENANCE_KEYS = ("run_id", "name", "status", "generator", "settings", "suites", "seeds", "sweep",
                    "metrics", "provenance", "timings")
 
@@ -55,6 +56,7 @@ class Report:
     comparisons: list[pd.DataFrame]  # run i vs run 0, for i >= 1
     figures: dict[str, Figure]  # name -> figure (names are file stems)
     captions: dict[str, str]
+    cards: list = field(default_factory=list)  # reports.scorecard.Scorecard of the first MAX_CARDS runs
 
 
 def build_report(store: Store, refs: list[str], *, previews: bool = True, confidence: float = 0.95,
@@ -90,7 +92,12 @@ def build_report(store: Store, refs: list[str], *, previews: bool = True, confid
         name = f"vbench-lite report: {sweeps.pop()} ({len(sections)} runs)"
     else:
         name = "vbench-lite report: " + ", ".join(s.data.label for s in sections)
-    return Report(name, sections, across, wide, comparisons, figures, captions)
+    from vbench_lite.reports.data import is_floor
+    from vbench_lite.reports.scorecard import load_scorecard
+
+    main = [s for s in sections if not is_floor(s.data.run)] or sections
+    cards = [load_scorecard(store, s.data.run, confidence=confidence) for s in main[:MAX_CARDS]]
+    return Report(name, sections, across, wide, comparisons, figures, captions, cards)
 
 
 def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:

@@ -2,8 +2,9 @@
 network, no script. Every piece of user text (prompts, run names, settings, errors)
 goes through ``html.escape``; tables are rendered here cell by cell for that reason.
 
-Layout: what was run, then the main table (``build.main_table``: the same rows the
-terminal prints, plus units and notes), paired comparisons, plots, and per run its
+Layout: what was run, the scorecard (``scorecard_html``: the first screen, every
+dimension beside its reference), plots, then the main table (``build.main_table``:
+every output, units and notes), paired comparisons, and per run its
 failures and skips (repeated reasons folded, ``build.failure_groups`` /
 ``build.skip_groups``), worst cases with the simulator's truth, and provenance.
 Nothing is wider than the page: long words wrap, images scale down
@@ -23,6 +24,7 @@ import pandas as pd
 from vbench_lite.reports import plots
 from vbench_lite.reports.build import PROVENANCE_KEYS, Report, build_report, failure_groups, skip_groups
 from vbench_lite.reports.data import open_store
+from vbench_lite.reports.scorecard_html import CSS as CARD_CSS, scorecard_html
 from vbench_lite.reports.stats import MIN_CI_UNITS
 from vbench_lite.reports.tables import fmt
 
@@ -255,8 +257,19 @@ def _previews_html(previews) -> str:
 def render_html(report: Report) -> str:
     out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{esc(report.title)}</title>",
-           f"<style>{CSS}</style></head><body><h1>{esc(report.title)}</h1>"]
+           f"<style>{CSS}{CARD_CSS}</style></head><body><h1>{esc(report.title)}</h1>"]
     out += [_run_line(s) for s in report.sections]
+    if report.cards:  # the first screen: every dimension beside its reference
+        out.append("<h2 id='scorecard'>Scorecard</h2>")
+        many = len(report.cards) > 1
+        out += [scorecard_html(c, title=c.label if many else "") for c in report.cards]
+        if len(report.cards) < len([s for s in report.sections if s.data.run.get("role") != "floor"]):
+            out.append("<p class='muted'>The other runs: the summary table below.</p>")
+    if report.figures:
+        out.append("<h2>Plots</h2>")
+        for name, fig in report.figures.items():
+            out.append(f"<figure id='fig-{esc(name)}'>{_img(plots.png_bytes(fig), 'image/png', name, 'plot')}"
+                       f"<figcaption>{esc(report.captions.get(name, ''))}</figcaption></figure>")
     out.append(f"<h2>Summary</h2><p class='muted'>{esc(SUMMARY_HELP.format(min=MIN_CI_UNITS))}</p>")
     if len(report.sections) > 1:
         out.append("<p class='muted'>One column per run: mean [95 % interval]. Each run's own table "
@@ -265,11 +278,6 @@ def render_html(report: Report) -> str:
         out.append(main_table_html(report.sections[0].main))
     if report.comparisons:
         out.append("<h2>Paired comparisons</h2>" + "".join(comparison_html(c) for c in report.comparisons))
-    if report.figures:
-        out.append("<h2>Plots</h2>")
-        for name, fig in report.figures.items():
-            out.append(f"<figure id='fig-{esc(name)}'>{_img(plots.png_bytes(fig), 'image/png', name, 'plot')}"
-                       f"<figcaption>{esc(report.captions.get(name, ''))}</figcaption></figure>")
     for s in report.sections:
         d = s.data
         out.append(f"<h2>Run {esc(d.label)} <span class='muted'>({esc(d.run_id)}, {esc(d.run.get('generator'))},"

@@ -128,6 +128,22 @@ def _assert_fits(page: Path, work: Path) -> None:
 
 
 @pytest.mark.slow
+def test_report_opens_on_the_scorecard_coloured_only_by_verdicts(real, tmp_path):
+    from helpers.browser import check_page
+    from vbench_lite.reports.scorecard_html import COLOURS
+
+    text = real["report"].read_text(encoding="utf-8")
+    assert text.index("id='scorecard'") < text.index("<h2>Plots") < text.index("<h2>Summary")
+    bars = re.findall(r'<rect class="bar (\w+)"[^>]*fill="([^"]+)"', text)
+    assert {c for c, _ in bars} >= {"worse", "untested"}  # tested lines and too-few-case lines
+    for cls, fill in bars:  # colour only where a verdict exists
+        assert fill == COLOURS["" if cls == "untested" else cls], (cls, fill)
+    assert text.count('class="ref"') >= 11  # a reference tick on every dimension
+    seen = check_page(real["report"], tmp_path / "first", width=1400, height=900)
+    assert seen["card_bottom"] is not None and seen["card_bottom"] <= 900, seen  # the first screen holds it all
+
+
+@pytest.mark.slow
 def test_real_reports_render_in_headless_chromium(real, tmp_path):
     text = real["report"].read_text(encoding="utf-8")
     assert "ID</td>" in text and "OOD</td>" in text and "none (&lt;5 cases)" in text
@@ -141,4 +157,4 @@ def test_real_reports_render_in_headless_chromium(real, tmp_path):
     if shots:  # README's screenshot: the top of the report of bare `vbench-lite run`
         from helpers.browser import screenshot
 
-        screenshot(real["report"], Path(shots) / "report.png", tmp_path, width=900, height=1425)
+        screenshot(real["report"], Path(shots) / "report.png", tmp_path, width=1400, height=900)

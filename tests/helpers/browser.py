@@ -33,11 +33,13 @@ window.addEventListener('load', function () {
       over.push(els[j].tagName.toLowerCase() + ' ' + Math.round(r.right) + 'px: '
                 + (els[j].id || els[j].alt || els[j].textContent.slice(0, 40)));
   }
+  var key = document.querySelectorAll('p.key'), card = null;  // the scorecard's key: its last line
+  if (key.length) card = key[key.length - 1].getBoundingClientRect().bottom + window.scrollY;
   var out = document.createElement('pre');
   out.id = 'vbench-check';
   out.textContent = JSON.stringify({window: W, page: document.documentElement.scrollWidth,
                                     images: document.images.length, loaded: loaded, failed: failed,
-                                    overflow: over});
+                                    overflow: over, card_bottom: card});
   document.body.appendChild(out);
 });
 </script>"""
@@ -62,7 +64,8 @@ def _flags(exe: str, profile: Path, width: int, height: int) -> list[str]:
 
 def check_page(page: Path, work: Path, *, width: int = 1280, height: int = 1000) -> dict:
     """Load ``page`` at ``width`` px: {window, page (scroll width), images, loaded,
-    failed (alt texts), overflow (elements reaching past the window)}."""
+    failed (alt texts), overflow (elements reaching past the window), card_bottom (px from
+    the top of the page to the end of the scorecard's key; None without a scorecard)}."""
     exe = chromium()
     work.mkdir(parents=True, exist_ok=True)
     probe = work / f"{page.stem}.check{width}.html"
