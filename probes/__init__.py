@@ -11,7 +11,7 @@ anti-aliased at any size (10 world units across the frame; default 32 frames at
 - ``parse``: reads a video back into per-frame object states
 - ``perturb``: controlled physical errors (the ``simulator`` generator that renders
   them lives in ``vbench_lite.generators.simulator``)
-- ``suites``: ``default``, ``probes-id``, ``probes-ood``
+- ``suites``: ``default``, ``probes-id``, ``probes-ood``, ``nightly``
 
 The scores themselves live in ``vbench_lite.metrics.physics``.
 """

@@ -1,5 +1,6 @@
 """Probe suites: ``default`` (1 ID + 1 OOD case per scenario = 16 cases),
-``probes-id`` and ``probes-ood`` (8 cases per scenario each).
+``probes-id`` and ``probes-ood`` (8 cases per scenario each), ``nightly`` (5 ID + 5 OOD
+per scenario: every physics cell judgeable).
 
 A case's world is fixed by (scenario, split, index): the index is the world seed,
 so ``parabola-id-003`` is the same physics in every suite and for every generator.
@@ -68,3 +69,10 @@ def probes_id_suite() -> ProbeSuite:
 
 def probes_ood_suite() -> ProbeSuite:
     return ProbeSuite("probes-ood", SUITE_VERSION, ("ood",), 8)
+
+
+def nightly_suite() -> ProbeSuite:
+    """The nightly gate's suite: 5 ID + 5 OOD cases per scenario (80), so every physics
+    output has at least ``reports.stats.MIN_CI_UNITS`` (5) cases per split -- enough for
+    an interval and a verdict -- at half the cost of probes-id + probes-ood."""
+    return ProbeSuite("nightly", SUITE_VERSION, ("id", "ood"), 5)

@@ -13,6 +13,7 @@ against it. Runs recorded before these facts were stored are compared on what bo
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -91,10 +92,18 @@ def lost_lines(lost: pd.DataFrame, n_base: int, tolerance: int, most: int = 8) -
     """A heading ("lost 2 of 8 items ...") and one line per lost item (the first
     ``most``) with the candidate's reason, as written."""
     n = len(lost)
-    lines = [f"lost {n} of {n_base} item(s) the baseline scored: failed or missing in the candidate "
-             f"(max_lost {tolerance})"]
+    lines = [f"lost {n} of {n_base} item(s) the baseline scored (failed or missing; max_lost {tolerance}):"]
     for r in lost.head(most).itertuples():
-        lines.append(f"  {r.case_id}" + (f" seed {r.seed}" if r.seed else "") + f": {r.reason}")
+        lines.append(f"  {r.case_id}" + (f" seed {r.seed}" if r.seed else "") + f": {short_paths(r.reason)}")
     if n > most:
         lines.append(f"  ... and {n - most} more (--format json lists every one)")
     return lines
+
+
+def short_paths(text: str, keep: int = 2) -> str:
+    """``text`` with each absolute path cut to its last ``keep`` parts (".../night/clip1.avi"),
+    so a line that must fit a terminal keeps the file's name, not its folders."""
+    def cut(m):
+        parts = m.group(0).split("/")
+        return m.group(0) if len(parts) <= keep + 1 else ".../" + "/".join(parts[-keep:])
+    return re.sub(r"(?<![\w.])/[^\s:'\"]+", cut, str(text))

@@ -116,9 +116,10 @@ def paired_diff(a, b, *, clusters=None, confidence: float = 0.95, n_resamples: i
     Resampling pairs and averaging their differences is the paired bootstrap of the
     mean difference, so a one-sample bootstrap on ``d = b - a`` is used (cheaper than
     ``paired=True`` over two samples, same distribution). When every difference is
-    the same non-zero number (deterministic generators re-run with a real shift) the
-    interval is the degenerate [d, d] rather than NaN: the shift is not noise. Otherwise,
-    as for a table, fewer than ``MIN_CI_UNITS`` cases give no interval (a bootstrap over
+    the same non-zero number (deterministic generators re-run with a real shift) on at
+    least ``MIN_CI_UNITS`` cases, the interval is the degenerate [d, d] rather than NaN:
+    the shift is not noise. Otherwise (a nightly's physics cell of 2 cases, say), as for a
+    table, fewer than ``MIN_CI_UNITS`` cases give no interval (a bootstrap over
     2-4 cases only spans the range of their differences), so no verdict.
     ``clusters``: case id per pair (resampling over cases, see module docstring).
     """
@@ -131,11 +132,17 @@ def paired_diff(a, b, *, clusters=None, confidence: float = 0.95, n_resamples: i
     d = d[ok]
     if clusters is not None:
         clusters = np.asarray(clusters).ravel()[ok]  # (n,)
+    units = int(np.unique(clusters).size) if clusters is not None else int(d.size)
     if d.size >= 2 and np.ptp(d) == 0:
         v = float(d[0])
         if v == 0:
             return Interval(0.0, 0.0, 0.0, int(d.size), "all differences zero")
-        return Interval(v, v, v, int(d.size), "constant shift in every pair")
+        if units >= MIN_CI_UNITS:
+            return Interval(v, v, v, int(d.size), "constant shift in every pair")
+        # the same shift on 2-4 cases is as thin as any 2-4 cases: no verdict
+        what = "case" if clusters is not None else "pair"
+        return Interval(v, np.nan, np.nan, int(d.size),
+                        f"constant shift on {units} {what}s: no interval below {MIN_CI_UNITS}")
     return mean_ci(d, clusters=clusters, confidence=confidence, n_resamples=n_resamples, seed=seed)
 
 

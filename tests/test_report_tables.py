@@ -5,6 +5,7 @@ import pytest
 
 from vbench_lite.metrics import METRICS
 from vbench_lite.reports import data, tables
+from vbench_lite.reports.compare import UNTESTED, verdict
 from vbench_lite.reports.stats import mean_ci, paired_diff
 from helpers.synthetic_store import SyntheticRun, build_store
 from vbench_lite.store import ItemRecord, ScoreRow, Store
@@ -41,8 +42,11 @@ def test_degenerate_samples_do_not_crash():
     const = mean_ci([4.0] * 10)
     assert const.mean == 4.0 and np.isnan(const.high) and "equal" in const.note
     assert mean_ci([]).n == 0
-    shift = paired_diff([1.0, 2.0, 3.0], [1.5, 2.5, 3.5])
-    assert (shift.low, shift.high) == (0.5, 0.5)
+    shift = paired_diff([1.0, 2.0, 3.0, 4.0, 5.0], [1.5, 2.5, 3.5, 4.5, 5.5])
+    assert (shift.low, shift.high) == (0.5, 0.5)  # the same shift on 5 cases: real evidence
+    few = paired_diff([1.0, 1.0], [0.0, 0.0])  # permanence lost on 2 cases: too few to judge
+    assert np.isnan(few.low) and "constant shift on 2 pairs: no interval below 5" in few.note
+    assert verdict(few.mean, few.low, few.high, 1.0) == UNTESTED
 
 
 def test_ci_narrows_with_n_and_covers_truth():

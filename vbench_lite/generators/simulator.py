@@ -27,7 +27,7 @@ class SimulatorGenerator(Generator):
         "strength": "how much of it, >= 0 (0..1 for vanish and drop; 0 = exact)",
     }
     usage_notes = (
-        "Renders only physics probe cases (suites default, probes-id, probes-ood). perturb: speed, time runs "
+        "Renders only physics probe cases (suites default, probes-id, probes-ood, nightly). perturb: speed, time runs "
         "1 + strength times faster; vanish, the main ball disappears for the last strength fraction of the "
         "frames; recolor, ball colours drift (35% of a channel rotation at strength 1); resize, radii grow to "
         "(1 + 0.5 x strength); drop, the last ball is removed for the last strength fraction."
