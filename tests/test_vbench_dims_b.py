@@ -45,6 +45,7 @@ from vbench_lite.video import Video
 
 TOL = 2e-6  # see the module docstring
 VBREF = Path(os.environ.get("VBENCH_REF_VENV", "/work/vbref")) / "bin" / "python"
+DINO_REPO = Path(os.environ.get("DINO_REPO", "/work/.mirror/facebookresearch+dino/repo"))  # a git snapshot
 
 
 def _photo(name="astronaut"):
@@ -222,9 +223,22 @@ sys.path.insert(0, sys.argv[1])
 from PIL import Image, ImageSequence
 from helpers.vbench_reference import RefDino
 from vbench.subject_consistency import subject_consistency
-paths, dino, clip_file = json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
+paths, dino, clip_file, dino_src = json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 out = {}
-model = RefDino(torch.load(dino, map_location="cpu", weights_only=True))
+sd = torch.load(dino, map_location="cpu", weights_only=True)
+if dino_src:  # DINO's own VisionTransformer, sized like the test file (vit_base's recipe: vision_transformer.py 250-254)
+    from functools import partial
+    sys.path.insert(0, dino_src)
+    import vision_transformer as vits
+    dim = sd["cls_token"].shape[-1]
+    depth = 1 + max(int(k.split(".")[1]) for k in sd if k.startswith("blocks."))
+    model = vits.VisionTransformer(patch_size=16, embed_dim=dim, depth=depth, num_heads=dim // 64, mlp_ratio=4,
+                                   qkv_bias=True, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6))
+    model.load_state_dict(sd, strict=True)
+    model.eval()
+    out["dino_code"] = "facebookresearch/dino"
+else:
+    model = RefDino(sd)
 agg, rows = subject_consistency(model, paths, "cpu", False)
 out["subject"] = [agg, rows]
 try:
@@ -252,8 +266,10 @@ def _vbref_imports(module: str) -> bool:
 def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
     """VBench's ``subject_consistency`` / ``background_consistency`` functions, unmodified,
     read GIFs (``load_video``'s PIL branch, lossless for our purposes: we score the
-    frames PIL decodes); DINO is the transcription (torch.hub would need the network),
-    CLIP is OpenAI's ``clip.load`` on our TorchScript file when ``clip`` is installed."""
+    frames PIL decodes). DINO is DINO's own ``VisionTransformer`` when a snapshot of
+    facebookresearch/dino is here (torch.hub would need the network), else the
+    transcription; CLIP is OpenAI's ``clip.load`` on our TorchScript file when OpenAI's
+    ``clip`` package is installed there."""
     from PIL import Image, ImageSequence
 
     from vbench_lite.reports.vbench_board import aggregate
@@ -265,11 +281,21 @@ def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
                                         duration=100, loop=0)
         paths.append(str(p))
         decoded.append(np.stack([np.array(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(p))]))
+    dino_src = ""
+    if DINO_REPO.exists():  # DINO's own model code instead of the transcription
+        shown = [subprocess.run(["git", f"--git-dir={DINO_REPO}", "show", f"HEAD:{name}"], capture_output=True,
+                                text=True) for name in ("vision_transformer.py", "utils.py")]
+        if all(r.returncode == 0 for r in shown):
+            (tmp_path / "dino").mkdir()
+            (tmp_path / "dino" / "vision_transformer.py").write_text(shown[0].stdout)
+            (tmp_path / "dino" / "utils.py").write_text(shown[1].stdout)  # it imports utils.trunc_normal_
+            dino_src = str(tmp_path / "dino")
     r = subprocess.run([str(VBREF), "-c", _VBENCH_SCRIPT, str(Path(__file__).parent), json.dumps(paths),
-                        str(dino_file), str(clip_file)], capture_output=True, text=True, timeout=600)
+                        str(dino_file), str(clip_file), dino_src], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     ref = json.loads(r.stdout.strip().splitlines()[-1])
     assert ("background" in ref) == _vbref_imports("vbench.background_consistency")
+    assert ("dino_code" in ref) == bool(dino_src)
     for key, metric in (("subject", VBenchSubjectConsistency(weights_path=dino_file, device="cpu")),
                         ("background", VBenchBackgroundConsistency(weights_path=clip_file, device="cpu"))):
         if key not in ref:
