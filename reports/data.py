@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from vbench_lite.errors import UserError
-from vbench_lite.store import FLOOR_ROLE, SET_CASE_ID, Store, blob_to_timeline
+from vbench_lite.store import FLOOR_ROLE, REFERENCE_ROLE, SET_CASE_ID, Store, blob_to_timeline
 
 
 
@@ -78,7 +78,7 @@ def resolve_run(store: Store, ref: str, *, like: dict | None = None) -> dict:
         return store.run(ref)  # "latest" alone: the store's definition (newest non-floor run)
     from vbench_lite.reports.comparable import mismatch
 
-    runs = [r for r in store.runs() if not is_floor(r)]  # ordered by creation time
+    runs = [r for r in store.runs() if not is_floor(r) and r.get("role") != REFERENCE_ROLE]  # by creation time
     runs = [r for r in runs if r["run_id"] != like["run_id"] and r["status"] == "finished"]
     if not runs:
         raise UserError(f"no finished baseline in {store.path} to use as 'latest'; pass a run id or name")

@@ -42,8 +42,6 @@ from vbench_lite.reports.data import RunData, declared_outputs, direction_word, 
 from vbench_lite.reports.set_stats import set_intervals
 from vbench_lite.reports.stats import MIN_CI_UNITS, SEED, mean_ci, paired_diff
 from vbench_lite.store import SET_CASE_ID
-
-REFERENCE_ROLE = "reference"  # an eval run's --reference folder, scored beside it
 ZERO = 1e-12  # a reference this close to 0 (relative to the value) is 0: e.g. the oracle's MMD^2 (2e-16)
 WITHIN = 2.0  # "within 2x the reference": the ratio below which a reading stops quoting a number
 
@@ -330,6 +328,8 @@ def build_scorecard(data: RunData, *, floor: pd.DataFrame | None = None, floor_s
         scored = data.scores["metric"].isin(pooled)
         if dim.optional and not scored.any():
             continue
+        if dim.kind == "physics" and not data.items["split"].isin(["id", "ood"]).any():
+            continue  # no probe items (eval): physics does not apply
         head = decl.loc[pooled[0]]
         hib = head["higher_is_better"]
         line = Line(dim.name, dim.kind, pooled, str(head["units"]), direction_word(hib), {})

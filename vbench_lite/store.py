@@ -47,6 +47,7 @@ from vbench_lite.errors import ResourceError, UserError
 SCHEMA_VERSION = 2  # 2: runs.role (was provenance["role"] in 1; opened v1 stores are migrated)
 EVAL_ROLE = "eval"  # a run someone asked for
 FLOOR_ROLE = "floor"  # the simulator oracle scored beside a probe run: the parse floor
+REFERENCE_ROLE = "reference"  # a folder of real or baseline videos scored beside an eval run (--reference)
 
 
 def DEFAULT_STORE() -> Path:
@@ -404,9 +405,9 @@ class Store:
         return _decode_run(row)
 
     def _run_by_name(self, name: str):
-        if name == "latest":  # the one definition: the newest run someone asked for (never a floor run)
-            row = self.conn.execute("SELECT * FROM runs WHERE role != ? ORDER BY created DESC LIMIT 1",
-                                    (FLOOR_ROLE,)).fetchone()
+        if name == "latest":  # the one definition: the newest run someone asked for (never a floor or reference)
+            row = self.conn.execute("SELECT * FROM runs WHERE role NOT IN (?, ?) ORDER BY created DESC LIMIT 1",
+                                    (FLOOR_ROLE, REFERENCE_ROLE)).fetchone()
         else:  # an exact name first, else an id prefix; more than one match is an error, never a guess
             def line(r) -> str:  # what tells two runs of one name apart
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"]))
@@ -427,6 +428,13 @@ class Store:
             known = [r[0] for r in self.conn.execute("SELECT name FROM runs ORDER BY created DESC LIMIT 5")]
             raise UserError(f"no run {name!r} in {self.path}" + (f" (recent: {', '.join(known)})" if known else ""))
         return row
+
+    def link_reference(self, run_id: str, reference_id: str) -> None:
+        """Record in ``run_id``'s provenance the run of its reference set
+        (``reference_run``), which reports read beside it (``reports.scorecard``)."""
+        with self.transaction():
+            self.conn.execute("UPDATE runs SET provenance=json_set(provenance, '$.reference_run', ?) WHERE run_id=?",
+                              (reference_id, run_id))
 
     def runs(self) -> list[dict[str, Any]]:
         return [_decode_run(r) for r in self.conn.execute("SELECT * FROM runs ORDER BY created")]

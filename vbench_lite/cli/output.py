@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from vbench_lite.store import FLOOR_ROLE, SET_CASE_ID
+from vbench_lite.store import FLOOR_ROLE, REFERENCE_ROLE, SET_CASE_ID
 
 WIDTH = 100  # columns of the default output
 MAX_VIDEO_COLUMNS = 4  # a run of at most this many videos (and no ID/OOD split) shows each video's value
@@ -94,7 +94,8 @@ class RunView:
 
     @property
     def is_floor(self) -> bool:
-        return self.data.run.get("role") == FLOOR_ROLE
+        """A reference scored beside another run: the oracle floor or a --reference set."""
+        return self.data.run.get("role") in (FLOOR_ROLE, REFERENCE_ROLE)
 
 
 def run_view(store, run_id: str, *, seconds: float | None = None, warnings=()) -> RunView:

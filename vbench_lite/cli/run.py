@@ -68,6 +68,8 @@ def register(sub) -> None:
     e.add_argument("--prompts", type=Path, help="prompts manifest: CSV with header file,prompt (or name / "
                    "case_id instead of file) or JSON {name: prompt}")
     e.add_argument("--fps", type=float, default=0.0, help="override the frame rate")
+    e.add_argument("--reference", type=Path, metavar="DIR", help="a folder of real or baseline videos scored "
+                   "beside these (the scorecard's reference point; also video_kd's reference set)")
     add_common_arguments(e)
     e.set_defaults(func=cmd_eval)
 
@@ -188,13 +190,33 @@ def cmd_eval(args) -> int:
     spec, gen, cases = eval_spec_and_generator(args.paths, prompts=args.prompts, fps=args.fps,
                                                metrics=_metric_list(args), name=args.name)
     spec.metric_options = parse_metric_options(args.metric_set)
+    ref = reference_run(args) if args.reference else None
+    if ref is not None and "video_kd" in {m.name for m in ref.metrics}:  # the set distance to that folder
+        spec.metric_options.setdefault("video_kd", {}).setdefault("reference_dir", str(args.reference))
     run = prepare(spec, generator=gen, cases=cases)
     store = Store(args.store or DEFAULT_STORE())
-    try:
+    try:  # the reference first, so that the run asked for is the newest
+        ref_summary = execute(ref, store, options=_options(args, 0, 1)) if ref is not None else None
         summary = execute(run, store, options=_options(args, 0, 1))
+        if ref_summary is not None:
+            store.link_reference(summary.run_id, ref_summary.run_id)
     finally:
         store.close()
-    return _finish(args, [summary], 0, report=False)
+    return _finish(args, [summary] + ([ref_summary] if ref is not None else []), 0, report=False)
+
+
+def reference_run(args):
+    """The prepared run of ``eval --reference DIR`` (role ``reference``), with the
+    eval's metrics and options."""
+    from vbench_lite.runners.evaluate import eval_spec_and_generator
+    from vbench_lite.runners.execute import prepare
+    from vbench_lite.runners.plan import parse_metric_options
+    from vbench_lite.store import REFERENCE_ROLE
+
+    spec, gen, cases = eval_spec_and_generator([args.reference], fps=args.fps, metrics=_metric_list(args),
+                                               name=f"reference-{args.reference.resolve().name}")
+    spec.metric_options, spec.role = parse_metric_options(args.metric_set), REFERENCE_ROLE
+    return prepare(spec, generator=gen, cases=cases)
 
 
 def _finish(args, summaries, rank: int, *, report: bool) -> int:

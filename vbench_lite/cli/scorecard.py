@@ -28,11 +28,11 @@ def num(x: float, digits: int = 3) -> str:
 
 def value_text(cell, digits: int = 3) -> str:
     """"mean [low, high]", or "mean (3 cases)" where too few cases give no interval;
-    the mean in ``digits`` significant digits, the bounds in 2."""
+    numbers in ``digits`` significant digits."""
     if not cell.n:
         return "no values"
     if np.isfinite(cell.low) and np.isfinite(cell.high):
-        return f"{num(cell.mean, digits)} [{num(cell.low, 2)}, {num(cell.high, 2)}]"
+        return f"{num(cell.mean, digits)} [{num(cell.low, digits)}, {num(cell.high, digits)}]"
     if cell.cases:
         return f"{num(cell.mean, digits)} ({cell.cases} case{'s' if cell.cases != 1 else ''})"
     return num(cell.mean, digits)  # a set-level value without a standard error
