@@ -21,7 +21,9 @@ headline. Every output stays in ``--detail`` and the report's full table.
 * an ``eval`` run with ``--reference DIR``: the run of that folder (role
   ``reference``, linked in the eval run's provenance as ``reference_run``), an
   unpaired comparison of case means;
-* otherwise none, and the line says how to get one.
+* otherwise none, and the line says how to get one;
+* VBench's own dimensions (``--metrics vbench_...``) also read on VBench's board
+  scale, (value - min) / (max - min) of its leaderboard (``reports.vbench_board``).
 
 **Reading**: the ratio to the reference in words ("within 2x the oracle", "86x the
 oracle", "61% of the oracle") and a verdict only where a test exists: a paired
@@ -43,6 +45,8 @@ from vbench_lite.reports.set_stats import set_intervals
 from vbench_lite.reports.stats import MIN_CI_UNITS, SEED, mean_ci, paired_diff
 from vbench_lite.store import SET_CASE_ID
 ZERO = 1e-12  # a reference this close to 0 (relative to the value) is 0: e.g. the oracle's MMD^2 (2e-16)
+BOARD_NOTE = ("vb ...: VBench's own dimensions as VBench computes them; board: the value on VBench's "
+              "leaderboard scale, (value - min) / (max - min) of its normalisation constants.")
 WITHIN = 2.0  # "within 2x the reference": the ratio below which a reading stops quoting a number
 
 
@@ -64,6 +68,12 @@ DIMENSIONS = (
     Dimension("identity drift", "temporal", ("identity_drift",)),
     Dimension("motion", "temporal", ("motion_px",)),
     Dimension("text alignment", "temporal", ("clip_text_score",), optional=True),
+    # VBench's own dimensions, when asked for (--metrics vbench_...): read on its board's scale too
+    Dimension("vb flickering", "temporal", ("vbench_temporal_flickering",), optional=True),
+    Dimension("vb smoothness", "temporal", ("vbench_motion_smoothness",), optional=True),
+    Dimension("vb dynamic", "temporal", ("vbench_dynamic_degree",), optional=True),
+    Dimension("vb subject", "temporal", ("vbench_subject_consistency",), optional=True),
+    Dimension("vb background", "temporal", ("vbench_background_consistency",), optional=True),
     Dimension("video_kd", "set", ("video_kd",)),
     Dimension("fvd", "set", ("fvd",), optional=True),
     Dimension("trajectories", "physics", ("velocity_error", "position_error")),
@@ -100,6 +110,7 @@ class Line:
     direction: str  # "higher", "lower" or "-"
     cells: dict[str, Cell]  # "" (temporal, set) or "id" / "ood" (physics)
     reading: str = ""
+    board: float = np.nan  # a VBench dimension's value on VBench's board scale (``board_value``)
 
     @property
     def verdict(self) -> str:
@@ -348,9 +359,29 @@ def build_scorecard(data: RunData, *, floor: pd.DataFrame | None = None, floor_s
             if dim.kind == "physics" and len(pooled) > 1:
                 physics_pooled.append(f"{dim.name} = mean of {', '.join(pooled)}")
         line.reading = reading(line, hib, ref_name)
+        line.board = board_value(pooled[0], data.scores)
+        if np.isfinite(line.board):
+            line.reading = "; ".join(p for p in (line.reading, f"board {line.board:.3f}") if p)
         card.lines.append(line)
     card.pooling = pooling_line(card, physics_pooled)
     return card
+
+
+def board_value(output: str, scores: pd.DataFrame) -> float:
+    """A VBench dimension's run value on VBench's board scale: its aggregate over
+    videos normalised by the board's (min, max) (``reports.vbench_board``); NaN for
+    any other output."""
+    from vbench_lite.reports import vbench_board
+
+    dim = vbench_board.DIMENSIONS.get(output)
+    if dim is None:
+        return np.nan
+    values = scores.loc[(scores["metric"] == output) & (scores["case_id"] != SET_CASE_ID), "value"]
+    values = values[np.isfinite(values)]
+    if values.empty:
+        return np.nan
+    # per-video values; frame-weighted dimensions equal VBench's when the videos have one length
+    return float(vbench_board.normalized(dim.label, vbench_board.aggregate(output, values.to_numpy())))
 
 
 def _fixed_reference(data: RunData, output: str) -> bool:

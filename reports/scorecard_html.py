@@ -12,7 +12,7 @@ import html
 
 import numpy as np
 
-from vbench_lite.reports.scorecard import Cell, Line, Scorecard, times
+from vbench_lite.reports.scorecard import BOARD_NOTE, Cell, Line, Scorecard, times
 
 BAR_W, BAR_H, GAP = 300, 12, 6  # px: one bar's track, its height, the space between ID and OOD
 LABEL_W = 34  # px: "ID" / "OOD" in front of a physics bar
@@ -46,6 +46,8 @@ def value_text(c: Cell) -> str:
         return "no values"
     if np.isfinite(c.low) and np.isfinite(c.high):
         return f"{num(c.mean)} [{num(c.low, 2)}, {num(c.high, 2)}]"
+    if "all values equal" in c.note:
+        return f"{num(c.mean)} (all equal)"
     if c.cases:
         return f"{num(c.mean)} ({c.cases} case{'s' if c.cases != 1 else ''})"
     return num(c.mean)
@@ -125,6 +127,8 @@ def scorecard_html(card: Scorecard, *, title: str = "") -> str:
                      (("worse", "worse"), ("better", "better"), ("same", "like the reference"),
                       ("", "not tested (fewer than 5 cases, or no better side)"))) + "</p>")
     pooling = f"<p class='cardnote'>{esc(card.pooling)}</p>" if card.pooling else ""
+    if any(np.isfinite(ln.board) for ln in card.lines):
+        pooling += f"<p class='cardnote'>{esc(BOARD_NOTE)}</p>"
     caption = f"<h3>{esc(title)}</h3>" if title else ""
     return (f"{caption}<p class='cardnote'><b>{esc(card.reference)}</b></p><table class='card'><thead>{head}"
             f"</thead><tbody>{''.join(rows)}</tbody></table>{key}{pooling}")

@@ -126,3 +126,21 @@ def test_card_fits_100_columns(probe_store):
     assert max(map(len, text)) <= 100, max(text, key=len)
     rows = [t for t in text if t.split() and t.split()[0] in {"trajectories", "flicker", "conservation", "motion"}]
     assert len(rows) == 4 and all("~" not in r for r in rows)  # readings never cut
+
+
+def test_vbench_dimension_reads_on_the_board_scale(tmp_path):
+    from vbench_lite.reports import vbench_board
+
+    name = "vbench_temporal_flickering"
+    if name not in OUTPUTS:
+        pytest.skip(f"{name} is not registered in this checkout")
+    values = [0.95, 0.96, 0.97, 0.98, 0.99, 0.97]
+    with Store(tmp_path / "s.sqlite") as st:
+        _write(st, "ev", [(f"v{k}", "", {name: v, "flicker": 0.01}) for k, v in enumerate(values)], suite="eval")
+        card = load_scorecard(st, "ev")
+    line, = [ln for ln in card.lines if ln.pooled == (name,)]
+    lo, hi = vbench_board.NORMALIZE["temporal flickering"]
+    assert line.board == pytest.approx((np.mean(values) - lo) / (hi - lo))
+    assert line.reading == f"board {line.board:.3f}"  # no reference set: the board is the reference point
+    flicker, = [ln for ln in card.lines if ln.dimension == "flicker"]
+    assert np.isnan(flicker.board)  # not a VBench dimension: no board value

@@ -33,6 +33,8 @@ def value_text(cell, digits: int = 3) -> str:
         return "no values"
     if np.isfinite(cell.low) and np.isfinite(cell.high):
         return f"{num(cell.mean, digits)} [{num(cell.low, digits)}, {num(cell.high, digits)}]"
+    if "all values equal" in cell.note:
+        return f"{num(cell.mean, digits)} (all equal)"
     if cell.cases:
         return f"{num(cell.mean, digits)} ({cell.cases} case{'s' if cell.cases != 1 else ''})"
     return num(cell.mean, digits)  # a set-level value without a standard error
@@ -86,6 +88,10 @@ def legend_lines(cards, *, width: int = WIDTH) -> list[str]:
             "Verdicts (worse, better, like) come from a bootstrap of the difference to the reference; "
             "a ratio alone is not one.")
     lines = _wrap(text, width)
+    if any(np.isfinite(ln.board) for c in cards for ln in c.lines):
+        from vbench_lite.reports.scorecard import BOARD_NOTE
+
+        lines += _wrap(BOARD_NOTE, width)
     pooling = next((c.pooling for c in cards if c.pooling), "")
     if pooling:
         lines += _wrap(pooling, width)
