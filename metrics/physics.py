@@ -2,8 +2,9 @@
 
 All six need the simulator ground truth (``case.truth``, a ``ProbeTruth``) and
 share one parse of the video through ``ctx.get("probe_parse", ...)``.
-``applies_to`` names the scenarios each one is meaningful for; the runner records
-the others as skipped with that reason.
+Each applies where the case's scenario declares a feature it needs (``features``:
+any of them; the vocabulary is ``probes.scenarios.base``); the runner records the
+others as skipped with that reason, naming the scenarios it applies to.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from vbench_lite.errors import VideoError
 from vbench_lite.metrics import physics_scores as ps
 from vbench_lite.metrics.base import HIGHER, LOWER, NEEDS_TRUTH, Metric, MetricSkipped, Output, Score, VideoContext
 
-BALL_SCENARIOS = frozenset({"uniform_motion", "parabola", "collision", "bounce", "occlusion", "count"})
+from vbench_lite.probes import scenarios as sc
 
 
 def probe_parse(video, case, ctx: VideoContext):
@@ -37,7 +38,7 @@ PHYSICS_METRICS = ("velocity_error", "position_error", "permanence", "conservati
 class _PhysicsMetric(Metric):
     group: ClassVar[str] = "physics"
     needs: ClassVar[frozenset[str]] = frozenset({NEEDS_TRUTH})
-    scenarios: ClassVar[frozenset[str]] = BALL_SCENARIOS
+    features: ClassVar[frozenset[str]] = frozenset({sc.BALLS})  # applies where a scenario holds any of these
 
     def applies_to(self, case) -> str | None:
         reason = super().applies_to(case)
@@ -46,8 +47,9 @@ class _PhysicsMetric(Metric):
         scenario = getattr(case.truth, "scenario", None)
         if scenario is None:
             return "needs a physics-probe case (vbench_lite.probes)"
-        if scenario not in self.scenarios:
-            return f"{self.name} does not apply to scenario {scenario!r} (only {', '.join(sorted(self.scenarios))})"
+        if not sc.features(scenario) & self.features:
+            only = sorted(sc.with_features(self.features))
+            return f"{self.name} does not apply to scenario {scenario!r} (only {', '.join(only)})"
         return None
 
     def _parse(self, video, case, ctx):
@@ -85,7 +87,7 @@ class PositionError(_PhysicsMetric):
 
 class Permanence(_PhysicsMetric):
     name = "permanence"
-    scenarios = frozenset({"occlusion"})
+    features = frozenset({sc.OCCLUDER})
     outputs = (
         Output("permanence", "fraction", HIGHER,
                "share of frames after the true re-emergence where the ball is back at the right place, "
@@ -105,7 +107,7 @@ class Permanence(_PhysicsMetric):
 class Conservation(_PhysicsMetric):
     name = "conservation"
     version = "2"  # 2: bounded relative errors (physics_scores.bounded_relative); 1 divided by the truth alone
-    scenarios = frozenset({"count", "collision", "transfer"})
+    features = frozenset({sc.COUNT, sc.AREA, sc.MOMENTUM, sc.ENERGY, sc.LEVEL_TOTAL})
     outputs = (
         Output("count_error", "fraction", LOWER, "|n - N| / (n + N) over frames with every ball in view"),
         Output("area_error", "fraction", LOWER, "bounded relative error of the total ball area"),
@@ -123,7 +125,7 @@ class Conservation(_PhysicsMetric):
 
 class MonotoneChange(_PhysicsMetric):
     name = "monotone_change"
-    scenarios = frozenset({"candle", "transfer"})
+    features = frozenset({sc.LEVELS})
     outputs = (
         Output("monotone_fraction", "fraction", HIGHER, "share of steps where the level moves the right way"),
         Output("rate_error", "world units/s", LOWER, "|fitted rate - true rate| of the level"),

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vbench_lite.probes.scenarios import AREA, COUNT, ENERGY, LEVEL_TOTAL, MOMENTUM, features
+
 PERMANENCE_POS_TOL = 0.5  # x true radius: re-emerged "at the right place"
 PERMANENCE_COLOR_TOL = 40.0  # RGB distance: "the same colour"
 PERMANENCE_SIZE_TOL = 0.25  # relative radius error: "the same size"
@@ -147,20 +149,24 @@ def conservation(parse, truth) -> dict[str, float]:
     out: dict[str, float] = {}
     after = _after(truth)
     n = truth.scene.num_balls
-    if n:
+    feats = features(truth.scenario)
+    if n and {COUNT, AREA} & feats:
         allvis = truth.ball_visible.all(1) & after  # (T,)
         if allvis.any():
             seen = parse.count[allvis].astype(float)
-            out["count_error"] = float(np.mean(bounded_relative(np.abs(seen - n), seen, n)))
+            if COUNT in feats:
+                out["count_error"] = float(np.mean(bounded_relative(np.abs(seen - n), seen, n)))
             allfound = allvis & parse.ball_found.all(1)
             a_true = (np.pi * truth.traj.ball_radius**2).sum(1)  # (T,)
             a_det = (np.pi * parse.ball_radius**2).sum(1)  # (T,) NaN where any is missing
             a, at = a_det[allfound], a_true[allfound]
-            out["area_error"] = (float(np.mean(bounded_relative(np.abs(a - at), a, at)))
-                                 if allfound.any() else float("nan"))
-    if truth.scenario == "collision":
-        out.update(_momentum_energy(parse, truth))
-    if truth.scenario == "transfer":
+            if AREA in feats:
+                out["area_error"] = (float(np.mean(bounded_relative(np.abs(a - at), a, at)))
+                                     if allfound.any() else float("nan"))
+    if {MOMENTUM, ENERGY} & feats:
+        out.update({k: v for k, v in _momentum_energy(parse, truth).items()
+                    if k.split("_")[0] in feats})
+    if LEVEL_TOTAL in feats:
         tot_true = truth.traj.levels.sum(1)  # (T,)
         tot = parse.levels.sum(1)  # (T,)
         t, tt = tot[after], tot_true[after]

@@ -8,16 +8,17 @@ right way, and what the ``simulator`` generator offers as settings.
 - ``speed``: time runs ``1 + strength`` times faster after the last conditioning
   frame, so every velocity (and a level's rate) is scaled by ``1 + strength``.
 - ``vanish``: the main ball disappears for the last ``strength`` fraction of the
-  frames after conditioning; in ``occlusion`` it stays hidden after the occluder
-  for a ``strength`` fraction of the frames after its true re-emergence
-  (1 = it never comes back). Level scenarios: the change stops (candle stops
-  burning, flow stops) for the last ``strength`` fraction.
+  frames after conditioning; where it passes an occluder (feature ``occluder``) it
+  stays hidden after it for a ``strength`` fraction of the frames after its true
+  re-emergence (1 = it never comes back). Level scenarios: the change stops (candle
+  stops burning, flow stops) for the last ``strength`` fraction.
 - ``recolor``: ball colours drift linearly to ``c + 0.35 * strength * (c' - c)``
   at the last frame, ``c'`` the colour with its channels rotated (R,G,B -> G,B,R).
 - ``resize``: ball radii grow linearly to ``(1 + 0.5 * strength) r`` at the last frame.
 - ``drop``: the last ball is removed for the last ``strength`` fraction of frames
-  after conditioning; in ``transfer`` the receiving tank gets only ``1 - strength``
-  of the inflow after conditioning (liquid is lost).
+  after conditioning; where the levels' total is conserved (feature ``level_total``)
+  the receiving level gets only ``1 - strength`` of the inflow after conditioning
+  (liquid is lost).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import dataclasses
 import numpy as np
 
 from vbench_lite.errors import UserError
+from vbench_lite.probes.scenarios import LEVEL_TOTAL, OCCLUDER, features
 from vbench_lite.probes.truth import ProbeTruth
 
 PERTURBATIONS = ("none", "speed", "vanish", "recolor", "resize", "drop")
@@ -61,15 +63,17 @@ def perturb(truth: ProbeTruth, kind: str, strength: float) -> ProbeTruth:
     tr.ball_radius, tr.levels = truth.traj.ball_radius.copy(), truth.traj.levels.copy()
     late = frac > 1 - strength  # (T,) the last `strength` fraction after conditioning
     n = tr.ball_radius.shape[1]
+    feats = features(truth.scenario)
+    conserved_total = LEVEL_TOTAL in feats
     if kind == "vanish" and n:
-        if truth.scenario == "occlusion":
+        if OCCLUDER in feats:
             tr.ball_hidden[:, 0] = _hidden_after_occluder(truth, strength)
         else:
             tr.ball_hidden[late, 0] = True
-    elif kind in ("vanish", "drop") and tr.levels.shape[1] and not (kind == "drop" and truth.scenario == "transfer"):
+    elif kind in ("vanish", "drop") and tr.levels.shape[1] and not (kind == "drop" and conserved_total):
         t_freeze = times[late][0] if late.any() else times[-1]
         tr.levels = truth.scene.levels_at(np.minimum(times, t_freeze))
-    elif kind == "drop" and truth.scenario == "transfer":
+    elif kind == "drop" and conserved_total:
         gain = tr.levels[:, 1] - np.interp(t_c, times, tr.levels[:, 1])  # (T,) inflow since conditioning
         tr.levels[:, 1] -= strength * np.where(times > t_c, gain, 0.0)
     elif kind == "drop" and n:

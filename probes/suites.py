@@ -21,11 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vbench_lite.case import Case, RenderSpec
-from vbench_lite.probes.world import (
-    PROBE_COND_FRAMES, PROBE_FPS, PROBE_FRAMES, PROBE_SIZE, SCENARIOS, make_truth,
-)
+from vbench_lite.probes import scenarios as sc
+from vbench_lite.probes.world import PROBE_COND_FRAMES, PROBE_FPS, PROBE_FRAMES, PROBE_SIZE, make_truth
 
-SUITE_VERSION = "2"
+SUITE_VERSION = "2"  # the version of the suites of the eight original scenarios (each declares since="2")
 
 
 def protocol_spec() -> RenderSpec:
@@ -36,11 +35,21 @@ def protocol_spec() -> RenderSpec:
 
 @dataclass(frozen=True)
 class ProbeSuite:
+    """A probe suite: every scenario that declares it is part of it (``Scenario.suites``),
+    ``per_scenario`` worlds per scenario and split. Its version is the highest ``since``
+    of those scenarios, so a scenario that joins or changes bumps it."""
+
     name: str
-    version: str
     splits: tuple[str, ...]
     per_scenario: int  # cases per scenario and split
-    scenarios: tuple[str, ...] = SCENARIOS
+
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        return sc.in_suite(self.name)
+
+    @property
+    def version(self) -> str:
+        return str(max((int(sc.get(n).since) for n in self.scenarios), default=int(SUITE_VERSION)))
 
     def cases(self, spec: RenderSpec) -> list[Case]:
         """The suite's cases observed as ``spec`` says (the worlds do not depend on it)."""
@@ -60,19 +69,19 @@ class ProbeSuite:
 
 
 def default_suite() -> ProbeSuite:
-    return ProbeSuite("default", SUITE_VERSION, ("id", "ood"), 1)
+    return ProbeSuite("default", ("id", "ood"), 1)
 
 
 def probes_id_suite() -> ProbeSuite:
-    return ProbeSuite("probes-id", SUITE_VERSION, ("id",), 8)
+    return ProbeSuite("probes-id", ("id",), 8)
 
 
 def probes_ood_suite() -> ProbeSuite:
-    return ProbeSuite("probes-ood", SUITE_VERSION, ("ood",), 8)
+    return ProbeSuite("probes-ood", ("ood",), 8)
 
 
 def nightly_suite() -> ProbeSuite:
     """The nightly gate's suite: 5 ID + 5 OOD cases per scenario (80), so every physics
     output has at least ``reports.stats.MIN_CI_UNITS`` (5) cases per split -- enough for
     an interval and a verdict -- at half the cost of probes-id + probes-ood."""
-    return ProbeSuite("nightly", SUITE_VERSION, ("id", "ood"), 5)
+    return ProbeSuite("nightly", ("id", "ood"), 5)

@@ -16,8 +16,9 @@ def register(sub) -> None:
     psub = p.add_subparsers(dest="probes_command", metavar="ACTION", required=True)
 
     r = psub.add_parser("render", help="write a PNG contact sheet and an mp4 (and GIF) preview")
-    r.add_argument("scenario", help="uniform_motion, parabola, collision, bounce, occlusion, count, candle, "
-                   "transfer")
+    from vbench_lite.probes.scenarios import SCENARIOS
+
+    r.add_argument("scenario", help=", ".join(SCENARIOS))
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--split", choices=("id", "ood"), default="id")
     r.add_argument("--size", type=int, default=PROTOCOL.height, help="frame height and width in pixels")
