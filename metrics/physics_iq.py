@@ -11,10 +11,13 @@ Motion masks (``MotionMasker``; binary_mask_generator.py:78-108): each RGB frame
 grey (BGR2GRAY weights), 5x5 Gaussian blur; a running average of the blurred frames
 with weight 0.3 (``accumulateWeighted``), rounded to uint8; |frame - average| > 10
 gives 255; a 5x5 opening then a 5x5 closing. The first frame's mask is empty (:82-84).
-The benchmark writes masks to an mp4v file opened at even dimensions (:46-47, :67-69:
-OpenCV keeps the even top-left part of an odd frame) and reads them back; we keep the
-even part and skip the lossy codec (``benchmarks/bench_physics_iq.py`` measures what
-the codec changes).
+The benchmark writes masks to an mp4v file at the video's rounded fps, opened at even
+dimensions (:41, :46-50, :67-69: OpenCV keeps the even top-left part of an odd frame),
+and reads them back; so do we by default (``mask_codec="mp4v"``: a temporary file through
+this OpenCV's encoder). The codec is lossy: on the clips of
+``benchmarks/bench_physics_iq.py`` it moves a video's IoUs by up to 0.01 and the run's
+score by about 0.6 points against the same masks kept exactly (``mask_codec="lossless"``,
+faster, and the same on every OpenCV build).
 
 Frames (calculate_and_write_metrics_to_csv.py:191-198, :241-291): the first 5 s --
 frame indices below ``5 * fps`` -- of every video; frames and masks resized
@@ -62,6 +65,8 @@ DOWNSCALE = 4  # analysis size = real take-1 size // 4 (calculate_and_write_metr
 MASK_LEVEL = 127  # a resized mask pixel is motion above this (calculate_and_write_metrics_to_csv.py:289)
 RATIO_EPS = 1e-8  # IQTable.ratio_eps: keeps per-sample ratios finite
 LIST_DECIMALS = 4  # per-frame values as the scorer parses them (calculate_iq_score.py:38, :47)
+MASK_CODECS = ("mp4v", "lossless")  # how masks are kept between computing and comparing them
+MASK_CODEC = "mp4v"  # the benchmark's: its mask videos are mp4v files (binary_mask_generator.py:50)
 MSE_CHUNK = 16  # frames per float32 MSE block (memory only: each frame is reduced alone)
 # a sample's row: means over its frames of 4-decimal lists, scalars as computed
 ROW_FIELDS = ("spatial_iou", "weighted_spatial_iou", "spatiotemporal_iou", "mse",
@@ -117,23 +122,39 @@ def analysis_size(height: int, width: int) -> tuple[int, int]:
     return w, h
 
 
-def analyse(frames: Iterable[np.ndarray], size: tuple[int, int] | None = None, limit: int | None = None) -> Take:
+def analyse(frames: Iterable[np.ndarray], size: tuple[int, int] | None = None, limit: int | None = None,
+            fps: float = 30.0, mask_codec: str = MASK_CODEC) -> Take:
     """Masks and resized frames of uint8 RGB ``frames`` (H, W, 3) (at most ``limit``);
-    ``size`` (w, h), default a quarter of the first frame (the reference defines it)."""
-    masker, small, masks, full = MotionMasker(), [], [], None
+    ``size`` (w, h), default a quarter of the first frame (the reference defines it).
+    ``mask_codec`` "mp4v": masks go through an mp4v file at ``round(fps)`` as the
+    benchmark stores them (the numbers of its pipeline); "lossless": kept in memory."""
+    from vbench_lite.video_stream import CodecRoundTrip
+
+    if mask_codec not in MASK_CODECS:
+        raise ValueError(f"mask_codec {mask_codec!r}: choose {' or '.join(MASK_CODECS)}")
+    masker, small, masks, full, file = MotionMasker(), [], [], None, None
     for i, frame in enumerate(frames):
         if limit is not None and i >= limit:
             break
         if full is None:
             full = frame.shape[:2]
             size = size or analysis_size(*full)
+            if mask_codec == "mp4v":  # binary_mask_generator.py:41, :47, :50, :67-69
+                file = CodecRoundTrip(round(fps), full[1] - full[1] % 2, full[0] - full[0] % 2, "mp4v")
         elif frame.shape[:2] != full:
             raise ValueError(f"frame {i} is {frame.shape[1]}x{frame.shape[0]}, the first {full[1]}x{full[0]}")
         mask = masker(frame)[: full[0] - full[0] % 2, : full[1] - full[1] % 2]  # the mask file's even part
-        masks.append(cv2.resize(mask, size) > MASK_LEVEL)
+        if file is not None:
+            file.write(mask)
+        else:
+            masks.append(cv2.resize(mask, size) > MASK_LEVEL)
         small.append(cv2.resize(frame, size)[..., ::-1])  # resizing is per channel: RGB -> BGR after
     if full is None:
         raise ValueError("video has no frames")
+    if file is not None:  # decoded as 3 channels, resized, channel 0 (calculate_and_write...@dc7dd06 load_view)
+        masks = [cv2.resize(m, size)[:, :, 0] > MASK_LEVEL for m in file.read_back()]
+        if len(masks) != len(small):
+            raise ValueError(f"{len(small)} masks written, {len(masks)} decoded")
     return Take(np.stack(small), np.stack(masks), full)
 
 

@@ -23,6 +23,10 @@ References, in this order:
   keep their names; the protocol in the run's identity says ``ref=truth`` or
   ``ref=dir:<content hash>``, so numbers against different references never share a run.
 
+Masks go through an mp4v file as the benchmark stores them (``mask_codec=mp4v``, the
+default: its numbers), or stay in memory (``--metric-set physics_iq.mask_codec=lossless``:
+exact masks, faster; about 0.6 score points from mp4v on the benchmark clips).
+
 Bad input is one item's skip with the reason: no reference of that name (the name is
 given), a frame rate other than the reference's (the benchmark compares at one frame
 rate; re-time one of them), or a different number of frames in the first 5 s. A size
@@ -97,7 +101,8 @@ def _set_outputs() -> tuple[Output, ...]:
     pct = "% of physical variance"
     outs = [Output("physics_iq_score", pct, HIGHER, "Physics-IQ score (original): IoU means over the physical "
                    "variance's, minus the MSE excess, clipped to [0, 100]"),
-            Output("physics_iq_verified_score", pct, HIGHER, "Physics-IQ Verified score: mean of the per-sample scores"),
+            Output("physics_iq_verified_score", pct, HIGHER,
+                   "Physics-IQ Verified score: mean of the per-sample scores"),
             Output("physics_iq_stable_score", pct, HIGHER, "Physics-IQ original score with each part clipped first"),
             Output("physics_iq_score_raw", "fraction", HIGHER, "the original score before clipping"),
             Output("physics_iq_score_rounded", pct, HIGHER, "the original score as the first release computes it "
@@ -161,7 +166,12 @@ class PhysicsIQ(SetMetric):
     default = False  # runs when named or configured (--metric-set physics_iq.reference_dir=DIR)
     outputs = _item_outputs() + _set_outputs()
 
-    def __init__(self, reference_dir: str | Path | None = None, variance_dir: str | Path | None = None):
+    def __init__(self, reference_dir: str | Path | None = None, variance_dir: str | Path | None = None,
+                 mask_codec: str = piq.MASK_CODEC):
+        if mask_codec not in piq.MASK_CODECS:
+            raise UserError(f"physics_iq.mask_codec={mask_codec}: choose {' or '.join(piq.MASK_CODECS)} (mp4v: "
+                            "masks stored as the benchmark stores them; lossless: kept exactly, faster)")
+        self.mask_codec = mask_codec
         if variance_dir and not reference_dir:
             raise UserError("physics_iq.variance_dir needs physics_iq.reference_dir (the take 1 it varies from)")
         self.reference = References(Path(reference_dir).expanduser(), "reference_dir") if reference_dir else None
@@ -170,16 +180,21 @@ class PhysicsIQ(SetMetric):
 
     @property
     def protocol(self) -> str:
-        """e.g. ``piq-v1/first5s/mask=runavg0.3,thr10,blur5,open5,close5,lossless/size=ref/4/ref=truth/var=none``."""
+        """e.g. ``piq-v1/first5s/mask=runavg0.3,thr10,blur5,open5,close5,mp4v@opencv4.10.0/size=ref/4/ref=truth/
+        var=none`` (the mp4v encoder is this OpenCV build's, so its version is part of the protocol)."""
         if self._protocol is None:
             from vbench_lite.metrics.fvd import reference_id
 
             def ident(refs):
                 return "none" if refs is None else reference_id(refs.folder)
 
+            import cv2
+
             ref = "truth" if self.reference is None else ident(self.reference)
+            codec = f"mp4v@opencv{cv2.__version__}" if self.mask_codec == "mp4v" else "lossless"
             self._protocol = (f"piq-v{self.version}/first{piq.SECONDS}s/mask=runavg{piq.ALPHA:g},thr{piq.THRESHOLD},"
-                              f"blur5,open5,close5,lossless/size=ref/{piq.DOWNSCALE}/ref={ref}/var={ident(self.variance)}")
+                              f"blur5,open5,close5,{codec}/size=ref/{piq.DOWNSCALE}/ref={ref}"
+                              f"/var={ident(self.variance)}")
         return self._protocol
 
     def identity(self) -> dict:
@@ -203,56 +218,72 @@ class PhysicsIQ(SetMetric):
 
     # ---------------------------------------------------------------- per video
     def _takes(self, video, case) -> tuple[piq.Take, piq.Take, piq.Take | None]:
-        """(generated, real take 1, real take 2 or None), all of one length at the analysis size."""
+        """(generated, real take 1, real take 2 or None), all of one length at the analysis
+        size; the takes are analysed in parallel threads (OpenCV releases the GIL)."""
+        n = piq.window_frames(video.fps)
         if self.reference is None:  # probe truth: the continuation after the conditioning frames
             truth = case.truth
             if video.num_frames != truth.num_frames:
                 raise MetricSkipped(f"physics_iq: video has {video.num_frames} frames, the probe {truth.num_frames}")
             first = min(truth.first_scored, video.num_frames - 1)
-            ref = piq.analyse(iter(truth.render(slice(first, None))), limit=piq.window_frames(video.fps))
-            return self._against(video.frames[first:], video.fps, ref), ref, None
-        source = video.meta.get("source")
-        stem = Path(source).stem if source else case.case_id
-        path = self.reference.take1(stem) or self.reference.take1(case.case_id)
-        if path is None:
-            raise MetricSkipped(f"physics_iq: no reference video named {stem} in {self.reference.folder}")
-        ref, ref_fps = self._read(path, video.fps, stem)
-        gen = self._against(video.frames, video.fps, ref, path.name)
-        var = None
-        if self.variance is not None:
-            path2 = self.variance.take2(stem, path)
-            if path2 is None:
-                raise MetricSkipped(f"physics_iq: no second take for {stem} in {self.variance.folder} "
-                                    f"(a video named {stem}, or the take-2 file of {path.name})")
-            var, _ = self._read(path2, ref_fps, stem, ref)
+            frames = truth.render(slice(first, None))  # (T', H, W, 3)
+            jobs = {"ref": (iter(frames), video.fps, "the truth"), "gen": (iter(video.frames[first:]), video.fps, "")}
+            size = piq.analysis_size(*frames.shape[1:3])
+        else:
+            source = video.meta.get("source")
+            stem = Path(source).stem if source else case.case_id
+            path = self.reference.take1(stem) or self.reference.take1(case.case_id)
+            if path is None:
+                raise MetricSkipped(f"physics_iq: no reference video named {stem} in {self.reference.folder}")
+            take1 = self._open(path, video.fps, stem)
+            size = piq.analysis_size(*take1.size)
+            jobs = {"ref": (take1.frames, take1.fps, path.name), "gen": (iter(video.frames), video.fps, "")}
+            if self.variance is not None:
+                path2 = self.variance.take2(stem, path)
+                if path2 is None:
+                    raise MetricSkipped(f"physics_iq: no second take for {stem} in {self.variance.folder} "
+                                        f"(a video named {stem}, or the take-2 file of {path.name})")
+                take2 = self._open(path2, take1.fps, stem)
+                jobs["var"] = (take2.frames, take2.fps, path2.name)
+        takes = self._analyse_all(jobs, size, n)
+        ref, gen, var = takes["ref"], takes["gen"], takes.get("var")
+        if gen.num_frames != ref.num_frames:
+            raise MetricSkipped(f"physics_iq: video has {gen.num_frames} frames in its first {piq.SECONDS} s at "
+                                f"{video.fps:g} fps, {jobs['ref'][2]} {ref.num_frames}; Physics-IQ compares equally "
+                                f"long clips (make both {piq.SECONDS} s, or cut both to one length)")
+        if var is not None and var.num_frames != ref.num_frames:
+            raise MetricSkipped(f"physics_iq: {jobs['var'][2]} has {var.num_frames} frames in its first "
+                                f"{piq.SECONDS} s, the take 1 {ref.num_frames}; the takes must be equally long")
         return gen, ref, var
 
-    def _read(self, path: Path, fps: float, stem: str, take1: piq.Take | None = None) -> tuple[piq.Take, float]:
+    @staticmethod
+    def _open(path: Path, fps: float, stem: str):
+        """A reference's frame stream (the first 5 s at ``fps``), its frame rate checked."""
         from vbench_lite.video_stream import open_frames
 
         try:
             stream = open_frames(path, limit=piq.window_frames(fps))
-            if abs(stream.fps - fps) > 1e-3 * fps:
-                raise MetricSkipped(f"physics_iq: {stem} is at {fps:g} fps, {path.name} at {stream.fps:g} fps; "
-                                    "Physics-IQ compares at one frame rate (re-time one of them, as its "
-                                    "fps_changer does)")
-            size = None if take1 is None else piq.analysis_size(*take1.size)
-            take = piq.analyse(stream.frames, size, piq.window_frames(fps))
-        except (VideoError, ValueError) as exc:
-            raise MetricSkipped(f"physics_iq: reference {path.name}: {exc}") from None
-        if take1 is not None and take.num_frames != take1.num_frames:
-            raise MetricSkipped(f"physics_iq: {path.name} has {take.num_frames} frames in its first {piq.SECONDS} s, "
-                                f"the take 1 {take1.num_frames}; the takes must be equally long")
-        return take, stream.fps
+        except VideoError as exc:
+            raise MetricSkipped(f"physics_iq: reference {exc}") from None
+        if abs(stream.fps - fps) > 1e-3 * fps:
+            raise MetricSkipped(f"physics_iq: {stem} is at {fps:g} fps, {path.name} at {stream.fps:g} fps; "
+                                "Physics-IQ compares at one frame rate (re-time one of them, as its fps_changer does)")
+        return stream
 
-    def _against(self, frames: np.ndarray, fps: float, ref: piq.Take, ref_name: str = "the truth") -> piq.Take:
-        """The generated frames analysed at the reference's analysis size, of the reference's length."""
-        gen = piq.analyse(iter(frames), piq.analysis_size(*ref.size), piq.window_frames(fps))
-        if gen.num_frames != ref.num_frames:
-            raise MetricSkipped(f"physics_iq: video has {gen.num_frames} frames in its first {piq.SECONDS} s at "
-                                f"{fps:g} fps, {ref_name} {ref.num_frames}; Physics-IQ compares equally long "
-                                f"clips (make both {piq.SECONDS} s, or cut both to one length)")
-        return gen
+    def _analyse_all(self, jobs: dict, size: tuple[int, int], n: int) -> dict[str, piq.Take]:
+        """``piq.analyse`` of each job (frames, fps, name) in its own thread."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(job):
+            frames, fps, name = job
+            try:
+                return piq.analyse(frames, size, n, fps, self.mask_codec)
+            except (VideoError, ValueError) as exc:
+                raise MetricSkipped(f"physics_iq: {name or 'video'}: {exc}") from None
+
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = {k: pool.submit(one, job) for k, job in jobs.items()}
+            return {k: f.result() for k, f in futures.items()}
 
     def _analysis(self, video, case, ctx: VideoContext) -> dict:
         def run():
@@ -287,10 +318,12 @@ class PhysicsIQ(SetMetric):
         missing = int(np.isnan(rows[:, 4:8]).any(axis=1).sum())
         if missing:
             where = ("the simulator truth has none" if self.reference is None else
-                     "give physics_iq.variance_dir=DIR" if self.variance is None else f"{missing} of {len(rows)} lack one")
+                     "give physics_iq.variance_dir=DIR" if self.variance is None else
+                     f"{missing} of {len(rows)} lack one")
             raise MetricSkipped(f"physics_iq_score needs a second real take of every video, the physical variance "
                                 f"that is its 100 % mark ({where})")
         values = piq.set_scores(rows)
-        out: dict[str, Score | float] = {name: float(values[key]) * factor for name, (key, factor) in SET_OUTPUTS.items()}
+        out: dict[str, Score | float] = {name: float(values[key]) * factor
+                                          for name, (key, factor) in SET_OUTPUTS.items()}
         out["physics_iq_n_videos"] = float(len(rows))
         return out

@@ -2,11 +2,12 @@
 way under controlled changes, and reachable from the command line.
 
 The benchmark's steps are transcribed in ``helpers/physics_iq_reference.py`` (file
-I/O through OpenCV as there, masks written to video files and read back; FFV1 instead
-of its lossy mp4v for the masks, so the comparison can be exact). Tolerances: per
-video, the numbers are computed from the same masks and frames with the same
-operations, so they must be equal to 1e-12; set-level scores average over videos
-where the benchmark averages over scenarios first (same sum, another order): 1e-12.
+I/O through OpenCV as there, masks written to mp4v video files and read back; with
+``mask_codec=lossless`` the transcription stores masks as lossless FFV1 instead).
+Tolerances: per video, the numbers are computed from the same masks and frames with the
+same operations, so they must be equal to 1e-12 (they are bit-identical); set-level
+scores average over videos where the benchmark averages over scenarios first (same sum,
+another order): 1e-12.
 """
 
 from __future__ import annotations
@@ -78,35 +79,37 @@ def dataset(tmp_path_factory, photo):
     return root, real, gen, paths
 
 
-@pytest.fixture(scope="module")
-def benchmark_values(dataset):
-    """The transcribed benchmark on the dataset: per-view values and its results CSV."""
-    root, _, _, paths = dataset
-    masks = root / "masks"
+def run_benchmark(paths, root, fourcc="mp4v", fps=FPS):
+    """The transcribed benchmark on ``paths``: per-view values and its results CSV."""
+    masks = root / f"masks-{fourcc}"
     masks.mkdir()
     values = {}
     for view, p in paths.items():
-        m = {k: masks / f"{view}_{k}.avi" for k in p}
+        m = {k: masks / f"{view}_{k}.{'mp4' if fourcc == 'mp4v' else 'avi'}" for k in p}
         for k in p:
-            ref.generate_mask(p[k], m[k])
-        values[view] = ref.view_metrics(p["real1"], p["real2"], p["gen"], m["real1"], m["real2"], m["gen"], FPS)
-    return values, ref.write_results_csv({f"{SCENE}.mp4": values}, root / "benchmark.csv")
+            ref.generate_mask(p[k], m[k], fourcc=fourcc)
+        values[view] = ref.view_metrics(p["real1"], p["real2"], p["gen"], m["real1"], m["real2"], m["gen"], fps)
+    return values, ref.write_results_csv({f"{SCENE}.mp4": values}, root / f"benchmark-{fourcc}.csv")
 
 
-def ours(real, gen_path, variance=True):
-    metric = PhysicsIQ(reference_dir=real, variance_dir=real if variance else None)
+@pytest.fixture(scope="module")
+def benchmark_values(dataset):
+    root, _, _, paths = dataset
+    return run_benchmark(paths, root, "mp4v")
+
+
+def ours(real, gen_path, variance=True, mask_codec="mp4v"):
+    metric = PhysicsIQ(reference_dir=real, variance_dir=real if variance else None, mask_codec=mask_codec)
     video = read_video(gen_path)
     case = Case(case_id=gen_path.stem.replace("_", "-"), suite="eval")
     ctx = VideoContext(video, case)
     return metric, metric.features(video, case, ctx), metric.item_scores(video, case, ctx)
 
 
-def test_per_video_equals_the_benchmark(dataset, benchmark_values):
-    _, real, _, paths = dataset
-    values, _ = benchmark_values
+def assert_per_video_equal(values, real, paths, mask_codec="mp4v"):
     for view in VIEWS:
         b = values[view]
-        _, _, got = ours(real, paths[view]["gen"])
+        _, _, got = ours(real, paths[view]["gen"], mask_codec=mask_codec)
         for ours_name, key in (("piq_spatial_iou", "spatial_iou_v1"), ("piq_weighted_spatial_iou",
                                "weighted_spatial_iou_v1"), ("piq_variance_spatial_iou", "variance_spatial"),
                                ("piq_variance_weighted_spatial_iou", "variance_weighted_spatial")):
@@ -117,6 +120,40 @@ def test_per_video_equals_the_benchmark(dataset, benchmark_values):
             assert got[ours_name].value == pytest.approx(float(np.mean(b[key])), abs=1e-12), (view, ours_name)
             assert np.array_equal(got[ours_name].timeline, ref.parse_list(b[key])), (view, ours_name)
         assert len(b["v1_mse"]) == 5 * FPS
+
+
+def test_per_video_equals_the_benchmark(dataset, benchmark_values):
+    _, real, _, paths = dataset
+    assert_per_video_equal(benchmark_values[0], real, paths)
+
+
+def test_lossless_masks_equal_the_benchmark_steps_with_lossless_mask_files(dataset, benchmark_values):
+    root, real, _, paths = dataset
+    values, _ = run_benchmark(paths, root, "FFV1")
+    assert_per_video_equal(values, real, paths, "lossless")
+    # the benchmark's lossy mask files move the numbers a little (see benchmarks/bench_physics_iq.py)
+    lossy = benchmark_values[0][VIEWS[1]]["spatiotemporal_iou_v1"]
+    assert np.abs(np.subtract(values[VIEWS[1]]["spatiotemporal_iou_v1"], lossy)).max() < 0.1
+
+
+def test_only_the_first_five_seconds_count(tmp_path, photo):
+    """Longer videos: the benchmark masks the whole file and keeps the first 5 s; we stop at 5 s."""
+    n, real, gen = 6 * FPS, tmp_path / "real", tmp_path / "gen"
+    paths = {}
+    for i, view in enumerate(VIEWS):
+        name = f"{i + 1:04d}_{view}_{SCENE}.mp4"
+        paths[view] = {"real1": write_mp4(scene_clip(photo, ((20, 25), (2.5, 1.2)), n), real / name),
+                       "real2": write_mp4(scene_clip(photo, ((21, 26), (2.4, 1.2)), n), tmp_path / "r2" / name),
+                       "gen": write_mp4(scene_clip(photo, ((20, 45), (2.5, 0.2)), n), gen / name)}
+    values, _ = run_benchmark(paths, tmp_path, "mp4v")
+    for view in VIEWS:
+        metric = PhysicsIQ(reference_dir=real, variance_dir=tmp_path / "r2")
+        video = read_video(paths[view]["gen"])
+        case = Case(case_id="g", suite="eval")
+        got = metric.item_scores(video, case, VideoContext(video, case))
+        assert got["piq_spatial_iou"] == values[view]["spatial_iou_v1"]
+        assert np.array_equal(got["piq_mse"].timeline, ref.parse_list(values[view]["v1_mse"]))
+        assert len(got["piq_mse"].timeline) == 5 * FPS
 
 
 def test_set_scores_equal_the_benchmarks_scorer(dataset, benchmark_values):

@@ -180,7 +180,8 @@ def iqtable_output(csv_path) -> dict:
         else:
             num, den = df[[f"{metric}_{v}" for v in VIEWS]].to_numpy(), df[[f"{var}_{v}" for v in VIEWS]].to_numpy()
         r = num / (den + 1e-8)
-        ratios.append((r ** -1 if metric == "v1_mse" else r).flatten())
+        with np.errstate(divide="ignore"):  # an MSE of 0 gives inf there too, clipped to 1
+            ratios.append((r ** -1 if metric == "v1_mse" else r).flatten())
     view = clip(np.stack(ratios, axis=1))  # compute_scores_scenario_by_view, clipped
     return {
         "score_spatiotemporal": score["spatiotemporal"], "score_spatial": score["spatial"],
