@@ -3,7 +3,8 @@
 A ``Metric`` scores one video (with its case and, for physics, ground truth) and
 returns one ``Score`` per declared ``Output``. A ``SetMetric`` (FVD) maps each video
 to a feature row that the runner stores, and turns a set of rows plus a reference
-set into one number; it never holds videos in memory.
+set into one number; it never holds videos in memory. It may also report per-video
+outputs (``item_scores``: Physics-IQ's measures beside its run score).
 
 ``VideoContext`` memoises work shared between metrics of one video (optical flow
 above all), so flow is computed once per video however many metrics use it.
