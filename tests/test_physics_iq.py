@@ -258,8 +258,10 @@ def test_eval_cli_per_video_and_verified_export(dataset, benchmark_values, tmp_p
 
 
 def test_probe_runs_compare_with_the_simulator_truth(tmp_path):
-    from vbench_lite.runners.execute import execute, oracle_spec
     from vbench_lite.case import PROTOCOL
+    from vbench_lite.errors import UserError
+    from vbench_lite.reports.physics_iq_export import write_physics_iq
+    from vbench_lite.runners.execute import execute, oracle_spec
     from vbench_lite.store import Store
 
     with Store(tmp_path / "s.sqlite") as store:
@@ -273,6 +275,8 @@ def test_probe_runs_compare_with_the_simulator_truth(tmp_path):
                 rows[perturb].setdefault(s["metric"], []).append(s["value"])
             skips = {r["reason"] for r in store.item_skips(summary.run_id) if r["case_id"] == "__set__"}
             assert any("simulator truth has none" in r for r in skips)
+            with pytest.raises(UserError, match=r"no set-level Physics-IQ score: .* \(the simulator truth has none\)"):
+                write_physics_iq(store, store.run(summary.run_id), tmp_path / "export")
     oracle, fast = rows["none"], rows["speed"]
     assert set(oracle) == {"piq_spatial_iou", "piq_spatiotemporal_iou", "piq_weighted_spatial_iou", "piq_mse"}
     assert all(v == 1.0 for k in ("piq_spatial_iou", "piq_spatiotemporal_iou") for v in oracle[k])
