@@ -283,3 +283,26 @@ def test_probe_runs_compare_with_the_simulator_truth(tmp_path):
     assert all(v == 0.0 for v in oracle["piq_mse"])
     assert np.mean(fast["piq_spatiotemporal_iou"]) < 1.0 and np.mean(fast["piq_mse"]) > 0.0
     assert math.isfinite(np.mean(fast["piq_weighted_spatial_iou"]))
+
+
+def test_export_needs_physics_iq_names_and_three_perspectives(dataset, tmp_path):
+    """Videos named otherwise score per video and per run, but have no place in the Verified CSV."""
+    import shutil
+
+    from conftest import run_cli
+
+    _, real, _, paths = dataset
+    for folder, key in (("gen", "gen"), ("take1", "real1"), ("take2", "real2")):
+        (tmp_path / folder).mkdir()
+        for name, view in zip("abc", VIEWS):
+            shutil.copy(paths[view][key], tmp_path / folder / f"{name}.mp4")
+    store = tmp_path / "s.sqlite"
+    out = run_cli("eval", tmp_path / "gen", "--metrics", "physics_iq", "--metric-set",
+                  f"physics_iq.reference_dir={tmp_path / 'take1'}", "--metric-set",
+                  f"physics_iq.variance_dir={tmp_path / 'take2'}", "--store", store, "--format", "json",
+                  "--no-progress", "--name", "odd")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["runs"][0]["set_scores"]["physics_iq_verified_score"]["value"] > 0
+    exp = run_cli("report", "odd", "--store", store, "--format", "physics_iq", "-o", tmp_path / "x")
+    assert exp.returncode == 2 and "3 video(s) are not named as Physics-IQ's generated videos" in exp.stderr
+    assert len(exp.stderr.strip().splitlines()) == 1
