@@ -123,16 +123,20 @@ def analysis_size(height: int, width: int) -> tuple[int, int]:
 
 
 def analyse(frames: Iterable[np.ndarray], size: tuple[int, int] | None = None, limit: int | None = None,
-            fps: float = 30.0, mask_codec: str = MASK_CODEC) -> Take:
+            fps: float = 30.0, mask_codec: str = MASK_CODEC, stored_masks: Iterable[np.ndarray] | None = None) -> Take:
     """Masks and resized frames of uint8 RGB ``frames`` (H, W, 3) (at most ``limit``);
     ``size`` (w, h), default a quarter of the first frame (the reference defines it).
     ``mask_codec`` "mp4v": masks go through an mp4v file at ``round(fps)`` as the
-    benchmark stores them (the numbers of its pipeline); "lossless": kept in memory."""
+    benchmark stores them (the numbers of its pipeline); "lossless": kept in memory.
+    ``stored_masks``: the frames of a mask video made before (the dataset's own real
+    masks, read as RGB like every video here) are the masks instead."""
     from vbench_lite.video_stream import CodecRoundTrip
 
     if mask_codec not in MASK_CODECS:
         raise ValueError(f"mask_codec {mask_codec!r}: choose {' or '.join(MASK_CODECS)}")
     masker, small, masks, full, file = MotionMasker(), [], [], None, None
+    if stored_masks is not None:
+        mask_codec = "stored"
     for i, frame in enumerate(frames):
         if limit is not None and i >= limit:
             break
@@ -143,6 +147,9 @@ def analyse(frames: Iterable[np.ndarray], size: tuple[int, int] | None = None, l
                 file = CodecRoundTrip(round(fps), full[1] - full[1] % 2, full[0] - full[0] % 2, "mp4v")
         elif frame.shape[:2] != full:
             raise ValueError(f"frame {i} is {frame.shape[1]}x{frame.shape[0]}, the first {full[1]}x{full[0]}")
+        if stored_masks is not None:
+            small.append(cv2.resize(frame, size)[..., ::-1])
+            continue
         mask = masker(frame)[: full[0] - full[0] % 2, : full[1] - full[1] % 2]  # the mask file's even part
         if file is not None:
             file.write(mask)
@@ -155,6 +162,13 @@ def analyse(frames: Iterable[np.ndarray], size: tuple[int, int] | None = None, l
         masks = [cv2.resize(m, size)[:, :, 0] > MASK_LEVEL for m in file.read_back()]
         if len(masks) != len(small):
             raise ValueError(f"{len(small)} masks written, {len(masks)} decoded")
+    if stored_masks is not None:  # the B channel (index 2 of RGB) is the channel 0 the benchmark reads
+        for m in stored_masks:
+            if len(masks) == len(small):
+                break
+            masks.append(cv2.resize(np.ascontiguousarray(m[..., 2] if m.ndim == 3 else m), size) > MASK_LEVEL)
+        if len(masks) != len(small):
+            raise ValueError(f"its mask video has {len(masks)} frames, the video {len(small)}")
     return Take(np.stack(small), np.stack(masks), full)
 
 

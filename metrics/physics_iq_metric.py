@@ -25,7 +25,10 @@ References, in this order:
 
 Masks go through an mp4v file as the benchmark stores them (``mask_codec=mp4v``, the
 default: its numbers), or stay in memory (``--metric-set physics_iq.mask_codec=lossless``:
-exact masks, faster; about 0.6 score points from mp4v on the benchmark clips).
+exact masks, faster; 0.6-1.8 score points from mp4v on the benchmark clips). The dataset
+ships its real takes' masks (``video-masks/real/<fps>FPS``), which its scorer reads
+instead of computing them: ``mask_dir=DIR`` does the same (the same name as the take,
+or Physics-IQ's ``<id>_video-masks_...`` name).
 
 Bad input is one item's skip with the reason: no reference of that name (the name is
 given), a frame rate other than the reference's (the benchmark compares at one frame
@@ -49,6 +52,7 @@ from vbench_lite.metrics.base import (
 )
 
 _REAL = re.compile(r"^(\d{4})_testing-videos_\d+FPS_(perspective-[a-z]+)_take-([12])_(.+)$")  # a real take's stem
+_MASK = re.compile(r"^(\d{4})_video-masks_\d+FPS_(perspective-[a-z]+)_take-([12])_(.+)$")  # its shipped mask
 _GEN_ID = re.compile(r"^(\d{4})_")
 _MEASURES = ("spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou", "mse")
 _TIMELINES = ("spatiotemporal_iou", "mse")  # per-frame lists (stored as the scorer reads them)
@@ -155,6 +159,15 @@ class References:
         m = _REAL.match(take1.stem)
         return self.named(stem) or (self.by_take.get((m[2], m[4], "2")) if m else None)
 
+    def mask_of(self, take: Path) -> Path | None:
+        """The mask video of a real take: the same name, or Physics-IQ's ``<id>_video-masks_...``."""
+        m = _REAL.match(take.stem)
+        if m is None:
+            return self.named(take.stem)
+        found = [p for ps in self.by_stem.values() for p in ps
+                 if (k := _MASK.match(p.stem)) and (k[1], k[2], k[3], k[4]) == (m[1], m[2], m[3], m[4])]
+        return self.named(take.stem) or (found[0] if found else None)
+
 
 class PhysicsIQ(SetMetric):
     """Physics-IQ per video and per run; see the module docstring."""
@@ -167,7 +180,7 @@ class PhysicsIQ(SetMetric):
     outputs = _item_outputs() + _set_outputs()
 
     def __init__(self, reference_dir: str | Path | None = None, variance_dir: str | Path | None = None,
-                 mask_codec: str = piq.MASK_CODEC):
+                 mask_codec: str = piq.MASK_CODEC, mask_dir: str | Path | None = None):
         if mask_codec not in piq.MASK_CODECS:
             raise UserError(f"physics_iq.mask_codec={mask_codec}: choose {' or '.join(piq.MASK_CODECS)} (mp4v: "
                             "masks stored as the benchmark stores them; lossless: kept exactly, faster)")
@@ -176,6 +189,9 @@ class PhysicsIQ(SetMetric):
             raise UserError("physics_iq.variance_dir needs physics_iq.reference_dir (the take 1 it varies from)")
         self.reference = References(Path(reference_dir).expanduser(), "reference_dir") if reference_dir else None
         self.variance = References(Path(variance_dir).expanduser(), "variance_dir") if variance_dir else None
+        if mask_dir and not reference_dir:
+            raise UserError("physics_iq.mask_dir (the real takes' mask videos) needs physics_iq.reference_dir")
+        self.masks = References(Path(mask_dir).expanduser(), "mask_dir") if mask_dir else None
         self._protocol: str | None = None
 
     @property
@@ -194,7 +210,7 @@ class PhysicsIQ(SetMetric):
             codec = f"mp4v@opencv{cv2.__version__}" if self.mask_codec == "mp4v" else "lossless"
             self._protocol = (f"piq-v{self.version}/first{piq.SECONDS}s/mask=runavg{piq.ALPHA:g},thr{piq.THRESHOLD},"
                               f"blur5,open5,close5,{codec}/size=ref/{piq.DOWNSCALE}/ref={ref}"
-                              f"/var={ident(self.variance)}")
+                              f"/var={ident(self.variance)}/realmasks={ident(self.masks)}")
         return self._protocol
 
     def identity(self) -> dict:
@@ -205,6 +221,7 @@ class PhysicsIQ(SetMetric):
         info["protocol"] = self.protocol
         info["reference_dir"] = str(self.reference.folder) if self.reference else None
         info["variance_dir"] = str(self.variance.folder) if self.variance else None
+        info["mask_dir"] = str(self.masks.folder) if self.masks else None
         # how `report --format physics_iq` lays the stored numbers out (reports cannot import metrics)
         info["physics_iq_export"] = {"json": {k: list(v) for k, v in SET_OUTPUTS.items()}, "csv": CSV_COLUMNS,
                                      "list_decimals": piq.LIST_DECIMALS}
@@ -227,7 +244,8 @@ class PhysicsIQ(SetMetric):
                 raise MetricSkipped(f"physics_iq: video has {video.num_frames} frames, the probe {truth.num_frames}")
             first = min(truth.first_scored, video.num_frames - 1)
             frames = truth.render(slice(first, None))  # (T', H, W, 3)
-            jobs = {"ref": (iter(frames), video.fps, "the truth"), "gen": (iter(video.frames[first:]), video.fps, "")}
+            jobs = {"ref": (iter(frames), video.fps, "the truth", None),
+                    "gen": (iter(video.frames[first:]), video.fps, "", None)}
             size = piq.analysis_size(*frames.shape[1:3])
         else:
             source = video.meta.get("source")
@@ -237,14 +255,15 @@ class PhysicsIQ(SetMetric):
                 raise MetricSkipped(f"physics_iq: no reference video named {stem} in {self.reference.folder}")
             take1 = self._open(path, video.fps, stem)
             size = piq.analysis_size(*take1.size)
-            jobs = {"ref": (take1.frames, take1.fps, path.name), "gen": (iter(video.frames), video.fps, "")}
+            jobs = {"ref": (take1.frames, take1.fps, path.name, self._stored_masks(path, n)),
+                    "gen": (iter(video.frames), video.fps, "", None)}
             if self.variance is not None:
                 path2 = self.variance.take2(stem, path)
                 if path2 is None:
                     raise MetricSkipped(f"physics_iq: no second take for {stem} in {self.variance.folder} "
                                         f"(a video named {stem}, or the take-2 file of {path.name})")
                 take2 = self._open(path2, take1.fps, stem)
-                jobs["var"] = (take2.frames, take2.fps, path2.name)
+                jobs["var"] = (take2.frames, take2.fps, path2.name, self._stored_masks(path2, n))
         takes = self._analyse_all(jobs, size, n)
         ref, gen, var = takes["ref"], takes["gen"], takes.get("var")
         if gen.num_frames != ref.num_frames:
@@ -270,14 +289,28 @@ class PhysicsIQ(SetMetric):
                                 "Physics-IQ compares at one frame rate (re-time one of them, as its fps_changer does)")
         return stream
 
+    def _stored_masks(self, take: Path, n: int):
+        """The frames of a real take's shipped mask video (``mask_dir``), or None to compute them."""
+        from vbench_lite.video_stream import open_frames
+
+        if self.masks is None:
+            return None
+        path = self.masks.mask_of(take)
+        if path is None:
+            raise MetricSkipped(f"physics_iq: no mask video for {take.name} in {self.masks.folder}")
+        try:
+            return open_frames(path, limit=n).frames
+        except VideoError as exc:
+            raise MetricSkipped(f"physics_iq: mask {exc}") from None
+
     def _analyse_all(self, jobs: dict, size: tuple[int, int], n: int) -> dict[str, piq.Take]:
-        """``piq.analyse`` of each job (frames, fps, name) in its own thread."""
+        """``piq.analyse`` of each job (frames, fps, name, stored masks) in its own thread."""
         from concurrent.futures import ThreadPoolExecutor
 
         def one(job):
-            frames, fps, name = job
+            frames, fps, name, stored = job
             try:
-                return piq.analyse(frames, size, n, fps, self.mask_codec)
+                return piq.analyse(frames, size, n, fps, self.mask_codec, stored)
             except (VideoError, ValueError) as exc:
                 raise MetricSkipped(f"physics_iq: {name or 'video'}: {exc}") from None
 

@@ -306,3 +306,35 @@ def test_export_needs_physics_iq_names_and_three_perspectives(dataset, tmp_path)
     exp = run_cli("report", "odd", "--store", store, "--format", "physics_iq", "-o", tmp_path / "x")
     assert exp.returncode == 2 and "3 video(s) are not named as Physics-IQ's generated videos" in exp.stderr
     assert len(exp.stderr.strip().splitlines()) == 1
+
+
+def test_shipped_real_masks_are_read_as_the_benchmark_reads_them(dataset, tmp_path):
+    """``mask_dir``: the dataset's own real masks (here made with another threshold, so they
+    differ from computed ones) replace the computed masks of both takes, as in its scorer."""
+    _, real, _, paths = dataset
+    shipped = tmp_path / "video-masks"
+    shipped.mkdir()
+    differs = False
+    for view, p in paths.items():
+        masks = {}
+        for key in ("real1", "real2"):
+            masks[key] = shipped / p[key].name.replace("_testing-videos_", "_video-masks_")
+            ref.generate_mask(p[key], masks[key], fourcc="mp4v", threshold=20)
+        ref.generate_mask(p["gen"], tmp_path / f"{view}_gen.mp4", fourcc="mp4v")
+        b = ref.view_metrics(p["real1"], p["real2"], p["gen"], masks["real1"], masks["real2"],
+                             tmp_path / f"{view}_gen.mp4", FPS)
+        video = read_video(p["gen"])
+        case = Case(case_id="g", suite="eval")
+        got = PhysicsIQ(reference_dir=real, variance_dir=real, mask_dir=shipped).item_scores(
+            video, case, VideoContext(video, case))
+        assert got["piq_spatial_iou"] == b["spatial_iou_v1"]
+        assert got["piq_variance_weighted_spatial_iou"] == b["variance_weighted_spatial"]
+        assert np.array_equal(got["piq_spatiotemporal_iou"].timeline, ref.parse_list(b["spatiotemporal_iou_v1"]))
+        computed = ours(real, p["gen"])[2]
+        differs |= computed["piq_variance_spatial_iou"] != got["piq_variance_spatial_iou"]
+    assert differs
+    for q in shipped.glob("0001_*"):
+        q.unlink()
+    video, case = read_video(paths[VIEWS[0]]["gen"]), Case(case_id="g", suite="eval")
+    with pytest.raises(MetricSkipped, match=r"no mask video for 0001_testing-videos_8FPS_perspective-left"):
+        PhysicsIQ(reference_dir=real, mask_dir=shipped).item_scores(video, case, VideoContext(video, case))
