@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from vbench_lite.errors import UserError
 from vbench_lite.reports import plots, tables
 from vbench_lite.reports.compare import compare_runs
+from vbench_lite.reports.front import sweep_fronts
 from vbench_lite.reports.data import RunData, floor_scores, load_run, load_timelines, metric_info, resolve_run
 from vbench_lite.reports.previews import Preview, make_previews, truth_videos
 from vbench_lite.reports.stats import MIN_CI_UNITS
@@ -104,12 +105,15 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
     figs: dict[str, Figure] = {}
     caps: dict[str, str] = {}
     labels = plots.setting_labels([s.data.run for s in sections])
-    fig = plots.tradeoff_figure([s.summary for s in sections], labels)
+    fig = plots.tradeoff_figure([s.summary for s in sections], labels, 
+                                 fronts=sweep_fronts([s.data for s in sections], labels))
     if fig is not None:
         figs["tradeoff"] = fig
         caps["tradeoff"] = ("Motion vs warping error and flicker per run (the legend names each run by the "
                             "settings that differ); bars are 95 % intervals; the red line joins the Pareto front: "
-                            "no other run has as much motion with less error.")
+                            "no other run has as much motion with less error, significantly (paired bootstrap), "
+                            "and only between settings that differ beyond their intervals; grey rings: front "
+                            "points that cannot be told apart.")
     for i, s in enumerate(sections[:MAX_TIMELINE_RUNS]):
         info = metric_info(s.data.scores)
         if "warping_error" in info.index:

@@ -189,14 +189,14 @@ def _tolerance_verdict(c, index, reference, within, usable, limit) -> list[str]:
     return [text + "."]
 
 
-def pick_figure(summaries, labels: list[str], pick: Pick):
+def pick_figure(summaries, labels: list[str], pick: Pick, fronts: dict | None = None):
     """``plots.tradeoff_figure`` of the sweep (motion vs warping error and flicker)
     with the chosen setting ringed and, for the tolerance rule, the limit drawn on the
     warping panel. None when no run has a motion output. ``fig.vbench_data["pick"]``
     holds what was marked."""
     from vbench_lite.reports.plots import tradeoff_figure
 
-    fig = tradeoff_figure(summaries, labels)
+    fig = tradeoff_figure(summaries, labels, fronts=fronts)
     if fig is None:
         return None
     from matplotlib.lines import Line2D

@@ -64,12 +64,15 @@ def setting_labels(runs: list[dict]) -> list[str]:
 
 
 def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
-                    y_outputs=("warping_error", "flicker")) -> Figure | None:
+                    y_outputs=("warping_error", "flicker"), fronts: dict | None = None) -> Figure | None:
     """One panel per y output present: x = mean motion (``MOTION_OUTPUTS``), y = mean
     error, 95 % CI bars, Pareto front joined by a line. ``summaries`` are
     ``tables.summary_table`` frames, one per run. None when no run has motion.
     Each run (sweep point) has its own colour, named once in a legend under the
-    panels, so labels never sit on top of each other."""
+    panels, so labels never sit on top of each other. ``fronts``: y output ->
+    ``reports.front.Front``: its front and intervals replace the means-only ones, the
+    line joins only distinguishable neighbours, and front points that cannot be told
+    apart are ringed "not distinguishable"."""
     tabs = [s.set_index("metric") for s in summaries]
     x_name = next((m for m in MOTION_OUTPUTS if any(m in t.index for t in tabs)), None)
     ys = [y for y in y_outputs if any(y in t.index for t in tabs)]
@@ -94,6 +97,12 @@ def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
             front[ok] = pareto_front(pts.loc[ok, "x"], pts.loc[ok, "y"],
                                      x_higher=bool(xdir.iloc[0]) if len(xdir) else True,
                                      y_higher=bool(ydir.iloc[0]))
+        fr_an = (fronts or {}).get(y_name)
+        if fr_an is not None:  # significance decides the front, its intervals the bars
+            front = np.asarray(fr_an.on_front, bool)
+            for a, ci in (("x", fr_an.x_ci), ("y", fr_an.y_ci)):
+                pts[f"{a}_lo"] = pts[f"{a}_lo"].where(pts[f"{a}_lo"].notna(), pd.Series(ci[:, 0]))
+                pts[f"{a}_hi"] = pts[f"{a}_hi"].where(pts[f"{a}_hi"].notna(), pd.Series(ci[:, 1]))
         pts["pareto"] = front
         xerr, yerr = _err(pts, "x"), _err(pts, "y")
         for i in range(len(pts)):
@@ -101,9 +110,12 @@ def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
                             yerr=yerr[:, i:i + 1], fmt="o", color=colours[i], ecolor=colours[i],
                             elinewidth=1, alpha=0.9, capsize=3, ms=7)
             handles.setdefault(labels[i], h)
-        fr = pts[front].sort_values("x")
-        line, = ax.plot(fr["x"], fr["y"], "-s", color="tab:red", mfc="none", ms=13, lw=1.2)
-        handles.setdefault("Pareto front", line)
+        if fr_an is None:
+            fr = pts[front].sort_values("x")
+            line, = ax.plot(fr["x"], fr["y"], "-s", color="tab:red", mfc="none", ms=13, lw=1.2)
+            handles.setdefault("Pareto front", line)
+        else:
+            _significant_front(ax, pts, fr_an, handles)
         ax.set_xlabel(f"{x_name} ({pts['x_units'].dropna().iloc[0] if pts['x_units'].notna().any() else ''})")
         ax.set_ylabel(f"{y_name} ({pts['y_units'].dropna().iloc[0] if pts['y_units'].notna().any() else ''})")
         ax.set_title(f"motion vs {y_name}")
@@ -114,6 +126,27 @@ def tradeoff_figure(summaries: list[pd.DataFrame], labels: list[str],
     fig.vbench_legend = handles  # label -> artist, for figures that add entries (reports.pick)
     fig.tight_layout(rect=(0, (0.08 + 0.2 * legend_rows) / fig.get_figheight(), 1, 1))
     return fig
+
+
+def _significant_front(ax, pts: pd.DataFrame, fr, handles: dict) -> None:
+    """The front of ``fr`` (``reports.front.Front``): red squares on its points, a line
+    only between distinguishable neighbours, grey dashed rings on points that cannot
+    be told apart from another front point."""
+    segs = fr.segments
+    for a, b in segs:
+        line, = ax.plot(pts["x"].iloc[[a, b]], pts["y"].iloc[[a, b]], "-", color="tab:red", lw=1.2)
+        handles.setdefault("Pareto front (distinguishable points)", line)
+    on = [i for i in range(len(pts)) if fr.on_front[i]]
+    alone = [i for i in on if not fr.indistinct(i)]
+    if alone and segs:
+        m, = ax.plot(pts["x"].iloc[alone], pts["y"].iloc[alone], "s", color="tab:red", mfc="none", ms=13)
+        handles.setdefault("Pareto front (distinguishable points)", m)
+    blur = [i for i in on if fr.indistinct(i)]
+    if blur:
+        m, = ax.plot(pts["x"].iloc[blur], pts["y"].iloc[blur], "o", mfc="none", mec="0.4", ms=17, ls="none",
+                     mew=1.5)
+        handles.setdefault("not distinguishable (within intervals)", m)
+    pts["not_distinguishable"] = [bool(fr.on_front[i] and fr.indistinct(i)) for i in range(len(pts))]
 
 
 COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive",

@@ -66,6 +66,10 @@ def register(sub) -> None:
     p.add_argument("--image", type=Path, help="conditioning image (PNG, JPEG, ...) for image-to-video")
     p.add_argument("--prompt", default="", help="text prompt for text-conditioned generators")
     p.add_argument("--seed", type=int, default=0, help="the one seed every value is generated with (default 0)")
+    p.add_argument("--seeds", metavar="SEEDS", help="several seeds instead, e.g. 0-4: each value is generated once "
+                   "per seed, motion and warping error get 95%% intervals over the seeds (5 or more), and values "
+                   "that differ less than those are called not distinguishable; the clip written is the chosen "
+                   "value's at the first seed")
     p.add_argument("-o", "--out", type=Path, required=True,
                    help="where the chosen clip goes: .mp4 (to watch) or .npz (lossless frames)")
     p.add_argument("--plot", type=Path, help="motion-vs-warping plot (.png or .svg; default: "
@@ -108,6 +112,9 @@ def check_arguments(args) -> None:
         raise UserError(f"--plot {args.plot}: give a file ending in .png, .svg or .pdf")
     if not 0 <= args.seed <= MAX_SEED:
         raise UserError(f"--seed {args.seed}: give a whole number from 0 to {MAX_SEED}")
+    from vbench_lite.runners.plan import parse_seeds
+
+    args.seed_list = parse_seeds(args.seeds) if args.seeds else [args.seed]
     check_rule(args.rule, args.tolerance)
     from vbench_lite.io import check_folder_path
 
@@ -183,10 +190,11 @@ def plan_pick(args) -> list:
         image = load_image(args.image)
         digest = hashlib.sha256(image.tobytes() + repr(image.shape).encode()).hexdigest()
     base = RunSpec(generator=args.generator or default_generator(), settings=parse_assignments(args.set),
-                   suites=[CASE_SUITE], seeds=[args.seed], metrics=list(PICK_METRICS),
+                   suites=[CASE_SUITE], seeds=list(args.seed_list), metrics=list(PICK_METRICS),
                    metric_options=parse_metric_options(args.metric_set), name=args.name)
     specs = expand(base, parse_sweep(args.sweep))
-    tag = hashlib.sha256(json.dumps([specs[0].sweep, digest, args.prompt, args.seed]).encode()).hexdigest()[:8]
+    seeds = args.seed if len(args.seed_list) == 1 else args.seed_list  # one seed: the tag of earlier versions
+    tag = hashlib.sha256(json.dumps([specs[0].sweep, digest, args.prompt, seeds]).encode()).hexdigest()[:8]
     # one generator for every value: a loaded model (a diffusers pipeline) is reused when
     # only a call argument changes, and never held twice in memory
     gen = create_generator(base.generator)
@@ -277,8 +285,14 @@ def cmd_pick(args) -> int:
     pick = pick_setting(cands, args.rule, args.tolerance)
     chosen = datas[pick.index]
     out, video = write_clip(args.out, chosen)
+    from vbench_lite.cli.sweep import caution_lines
+    from vbench_lite.reports.front import sweep_fronts
 
-    fig = pick_figure([tables.summary_table(d) for d in datas], labels, pick)
+    several = len(args.seed_list) > 1
+    fronts = sweep_fronts(datas, labels, y_outputs=("warping_error",)) if several else {}
+    front = fronts.get("warping_error")
+
+    fig = pick_figure([tables.summary_table(d) for d in datas], labels, pick, fronts=fronts)
     plot = None
     if fig is not None:
         plot = args.plot or args.out.with_name(f"{args.out.stem}_tradeoff.png")
@@ -288,14 +302,17 @@ def cmd_pick(args) -> int:
     flicker = [_value(d, "flicker") for d in datas]
     if args.format == "json":
         print(json.dumps({
-            "generator": runs[0].spec.generator, "seed": args.seed, "rule": args.rule,
+            "generator": runs[0].spec.generator, "seed": args.seed_list[0], "seeds": args.seed_list,
+            "rule": args.rule,
             "tolerance": args.tolerance if args.rule == "tolerance" else None, "limit": pick.limit,
             "settings": [{"label": c.label, "settings": {k: r.spec.settings[k] for k in keys},
                           "run_id": s.run_id, "motion_px": _num_or_none(c.motion),
                           "warping_error": _num_or_none(c.warping), "flicker": _num_or_none(f),
-                          "missing": c.missing or None, "chosen": i == pick.index}
+                          "missing": c.missing or None, "chosen": i == pick.index,
+                          **(_intervals(front, i, labels) if front is not None else {})}
                          for i, (c, r, s, f) in enumerate(zip(cands, runs, summaries, flicker))],
-            "chosen": cands[pick.index].label, "reason": list(pick.lines), "out": str(out),
+            "chosen": cands[pick.index].label, "reason": list(pick.lines) + caution_lines(pick, front, labels),
+            "out": str(out),
             "plot": None if plot is None else str(plot), "store": str(store_path),
         }, indent=1))
         return 0
@@ -309,21 +326,32 @@ def cmd_pick(args) -> int:
         (f"prompt {args.prompt[:40]!r}" if args.prompt else "")
     say = lambda text: print(textwrap.fill(text, width=WIDTH, subsequent_indent="  ", break_long_words=False,
                                            break_on_hyphens=False))
-    say(f"pick: {first.spec.generator}, {len(runs)} settings of {', '.join(keys)}, seed {args.seed}, {given} "
+    seed_text = f"seed {args.seed_list[0]}" if not several else f"seeds {args.seeds}"
+    say(f"pick: {first.spec.generator}, {len(runs)} settings of {', '.join(keys)}, {seed_text}, {given} "
         f"-> {first.render.num_frames} frames {first.render.height}x{first.render.width}")
     table = pd.DataFrame({"#": [str(i) for i in range(1, len(runs) + 1)]})
     for k in keys:
         table[k] = [str(r.spec.settings[k]) for r in runs]
     table["motion_px"] = [fmt(c.motion) for c in cands]
     table["warping_error"] = [fmt(c.warping) for c in cands]
+    if front is not None:  # means over the seeds with their intervals
+        from vbench_lite.cli.sweep import cell
+
+        table["motion_px"] = [cell(front.x[i], *front.x_ci[i]) for i in range(len(cands))]
+        table["warping_error"] = [cell(front.y[i], *front.y_ci[i]) for i in range(len(cands))]
     table["flicker"] = [fmt(f) for f in flicker]
     table["chosen"] = ["<- chosen" if i == pick.index else (c.missing and "no score") or ""
                        for i, c in enumerate(cands)]
     for line in fixed_width(table, width=WIDTH, right={"motion_px", "warping_error", "flicker"}, shrink=keys):
         print(line.rstrip())
-    print("motion_px: mean optical-flow speed (px/frame); warping_error and flicker: lower is better.")
-    for line in pick.lines:
+    say("motion_px: mean optical-flow speed (px/frame); warping_error and flicker: lower is better."
+        + (" [95% interval over seeds]" if several else ""))
+    for line in (front.sentences() if front is not None else []) + list(pick.lines):
         say(line)
+    for line in caution_lines(pick, front, labels):
+        say(line)
+    if not several:
+        say("one seed: no intervals; --seeds 0-4 tells which values differ beyond their seed-to-seed spread.")
     say(f"wrote: {out} ({cands[pick.index].label}; {video.num_frames} frames {video.height}x{video.width} "
         f"at {video.fps:g} fps)")
     say(f"plot: {plot}" if plot is not None else "plot: none (no motion scores to draw)")
@@ -336,6 +364,14 @@ def _sweep_keys(args) -> list[str]:
     from vbench_lite.runners.plan import parse_sweep
 
     return list(parse_sweep(args.sweep))
+
+
+def _intervals(front, i: int, labels) -> dict:
+    """A setting's 95% intervals over the seeds and the settings it cannot be told apart from."""
+    lo_hi = lambda a: [_num_or_none(float(v)) for v in a]
+    return {"motion_px_interval": lo_hi(front.x_ci[i]), "warping_error_interval": lo_hi(front.y_ci[i]),
+            "not_distinguishable_from": [labels[j] for j in range(len(labels))
+                                         if j != i and not front.distinct[i, j]]}
 
 
 def _num_or_none(x: float):
