@@ -15,8 +15,8 @@ The benchmark writes masks to an mp4v file at the video's rounded fps, opened at
 dimensions (:41, :46-50, :67-69: OpenCV keeps the even top-left part of an odd frame),
 and reads them back; so do we by default (``mask_codec="mp4v"``: a temporary file through
 this OpenCV's encoder). The codec is lossy: on the clips of
-``benchmarks/bench_physics_iq.py`` it moves a video's IoUs by up to 0.01 and the run's
-score by about 0.6 points against the same masks kept exactly (``mask_codec="lossless"``,
+``benchmarks/bench_physics_iq.py`` it moves a video's IoUs by up to 0.03 and the run's
+score by 0.6-1.8 points against the same masks kept exactly (``mask_codec="lossless"``,
 faster, and the same on every OpenCV build).
 
 Frames (calculate_and_write_metrics_to_csv.py:191-198, :241-291): the first 5 s --
