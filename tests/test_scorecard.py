@@ -144,3 +144,42 @@ def test_vbench_dimension_reads_on_the_board_scale(tmp_path):
     assert line.reading == f"board {line.board:.3f}"  # no reference set: the board is the reference point
     flicker, = [ln for ln in card.lines if ln.dimension == "flicker"]
     assert np.isnan(flicker.board)  # not a VBench dimension: no board value
+
+
+def test_list_fits_100_columns_and_keeps_file_names_whole(capsys, tmp_path, monkeypatch):
+    from vbench_lite.cli import main
+    from vbench_lite.weights import BACKBONES
+
+    monkeypatch.setenv("VBENCH_LITE_HOME", str(tmp_path / "home"))  # every backbone missing
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    for spec in BACKBONES.values():  # each missing file named whole on its backbone's line
+        row, = [ln for ln in lines if ln.startswith(f"  {spec.id}: ")]
+        assert f"{spec.filename} not found" in row, row
+
+
+def test_skip_reason_is_cut_at_a_word_never_inside_a_file_name():
+    from vbench_lite.cli.output import clip
+
+    text = ("skipped clip_consistency, identity_drift_clip (clip-vit-b-32): weights file "
+            "open_clip_model.safetensors not found; put it in /root/.cache/vbench-lite/weights")
+    line = clip(text, 80)
+    assert len(line) <= 80 and line.endswith("...") and "safet..." not in line
+    assert "open_clip_model.safetensors" in line or "open_clip" not in line
+
+
+@pytest.mark.parametrize("where", ["before", "after", "nested"])
+def test_debug_works_before_or_after_the_subcommand(tmp_path, where):
+    from vbench_lite.cli import build_parser, main
+
+    argv = {"before": ["--debug", "report", "nope"], "after": ["report", "nope", "--debug"],
+            "nested": ["probes", "floor", "--debug"]}[where]
+    args = build_parser().parse_args([*argv, "--store", str(tmp_path / "s.sqlite")] if where != "nested" else argv)
+    assert args.debug is True
+    assert build_parser().parse_args(["report", "nope"]).debug is False
+    if where != "nested":  # --debug: the error's traceback instead of one line
+        from vbench_lite.errors import UserError
+
+        with pytest.raises(UserError):
+            main([*argv, "--store", str(tmp_path / "s.sqlite")])

@@ -58,7 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _debug_everywhere(parser)
     return parser
+
+
+def _debug_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` after any subcommand too (``vbench-lite run --debug``); SUPPRESS
+    keeps a subcommand from resetting a ``--debug`` given before it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for p in dict.fromkeys(action.choices.values()):
+                if not any("--debug" in a.option_strings for a in p._actions):
+                    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                   help="show tracebacks for errors")
+                _debug_everywhere(p)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,6 +104,9 @@ def _backbones():
     return rows
 
 
+WIDTH = 100  # columns of the table output
+
+
 def _backbone_line(r: dict) -> str:
     pin = "pinned sha256" if r["pinned"] else "not pinned"
     if r["status"] == "available":
@@ -112,6 +115,35 @@ def _backbone_line(r: dict) -> str:
     if r["status"] == "corrupt":
         return f"  {r['name']}: corrupt ({pin}): {r['problem']}; delete {r['path']} and get it again"
     return f"  {r['name']}: {r['status']} ({pin}): {r['reason']}"
+
+
+def _wrapped(line: str, width: int = WIDTH) -> list[str]:
+    """A long line wrapped at words under its indent (a URL or path is never broken)."""
+    import textwrap
+
+    return textwrap.wrap(line, width=width, subsequent_indent="      ", break_long_words=False,
+                         break_on_hyphens=False) or [line]
+
+
+def brief_reason(reason: str, backbone: str | None = None) -> str:
+    """The first clause of an unavailable reason, without the "backbone ID: " its line
+    already names: "weights file X not found"."""
+    text = str(reason or "").split("; ")[0]
+    if backbone and text.startswith(f"backbone {backbone}: "):
+        text = text[len(f"backbone {backbone}: "):]
+    return text
+
+
+def _metric_line(r: dict, width: int = WIDTH) -> str:
+    from vbench_lite.cli.output import clip
+
+    if r.get("available", True):
+        return f"  {r['name']}" + (f"  (backbone {r['backbone']})" if r.get("backbone") else "")
+    why = brief_reason(r.get("reason"), r.get("backbone"))
+    if r.get("backbone"):  # "(backbone X: FILE not found)": the file's name before anything is cut
+        why = why.removeprefix("weights file ")
+        return clip(f"  {r['name']}  (backbone {r['backbone']}: {why})", width)
+    return clip(f"  {r['name']}  [unavailable: {why}]", width)
 
 
 def _shown_default(row: dict) -> str:
@@ -179,8 +211,19 @@ def cmd_list(args) -> int:
     for section, rows in data.items():
         print(f"{section}:")
         if section == "backbones":
+            if args.what == "backbones":  # everything: where each file goes and where to get it
+                for r in rows:
+                    print("\n".join(_wrapped(_backbone_line(r))))
+                continue
+            from vbench_lite.cli.output import clip
+            from vbench_lite.weights import weights_dir
+
             for r in rows:
-                print(_backbone_line(r))
+                brief = {**r, "reason": brief_reason(r.get("reason"), r["name"]),
+                         "path": r.get("path"), "problem": r.get("problem")}
+                print(clip(_backbone_line(brief).split("; delete")[0], WIDTH))
+            print("\n".join(_wrapped(f"  Missing files go in {weights_dir()}.")))
+            print("  Where to get each: vbench-lite list backbones")
             continue
         if section == "generators":
             for r in rows:
@@ -190,7 +233,5 @@ def cmd_list(args) -> int:
                       "  One generator with every meaning and note in full: vbench-lite list generators NAME")
             continue
         for r in rows:
-            state = "" if r.get("available", True) else f"  [unavailable: {r.get('reason')}]"
-            extra = f"  (backbone {r['backbone']})" if r.get("backbone") else ""
-            print(f"  {r['name']}{extra}{state}")
+            print(_metric_line(r) if section == "metrics" else f"  {r['name']}")
     return 0

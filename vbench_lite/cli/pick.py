@@ -81,8 +81,8 @@ def register(sub) -> None:
     p.add_argument("--metric-set", action="append", metavar="METRIC.OPTION=VALUE",
                    help="metric option, e.g. warping_error.flow_backend=raft-large (give it to motion too)")
     p.add_argument("--name", default="", help="run name prefix (part of the runs' identity)")
-    p.add_argument("--store", type=Path, help="results store (default: $VBENCH_LITE_STORE or "
-                   "./vbench_results/results.sqlite)")
+    p.add_argument("--store", type=Path, help="results store: an SQLite file, with the video cache and "
+                   "reports beside it (default: $VBENCH_LITE_STORE or ./vbench_results/results.sqlite)")
     p.add_argument("--cache-dir", type=Path, help="lossless video cache (default: beside the store)")
     p.add_argument("--keep-failed", action="store_true",
                    help="on resume, keep items that failed before instead of retrying them")
@@ -289,7 +289,7 @@ def cmd_pick(args) -> int:
     from vbench_lite.reports.front import sweep_fronts
 
     several = len(args.seed_list) > 1
-    fronts = sweep_fronts(datas, labels, y_outputs=("warping_error",)) if several else {}
+    fronts = sweep_fronts(datas, labels) if several else {}  # intervals over seeds need several
     front = fronts.get("warping_error")
 
     fig = pick_figure([tables.summary_table(d) for d in datas], labels, pick, fronts=fronts)

@@ -25,8 +25,8 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metric-set", action="append", metavar="METRIC.OPTION=VALUE",
                    help="metric option, e.g. fvd.reference_dir=real_videos/ or clip_consistency.pretrained=FILE")
     p.add_argument("--name", default="", help="run name (part of the run's identity; e.g. a checkpoint tag)")
-    p.add_argument("--store", type=Path, help="results store (default: $VBENCH_LITE_STORE or "
-                   "./vbench_results/results.sqlite)")
+    p.add_argument("--store", type=Path, help="results store: an SQLite file, with the video cache and "
+                   "reports beside it (default: $VBENCH_LITE_STORE or ./vbench_results/results.sqlite)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--detail", action="store_true", help="print everything: units, notes, per-video values, "
