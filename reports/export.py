@@ -99,6 +99,8 @@ def to_json(report: Report) -> dict:
             "failures": _records(s.failures), "skips": _records(s.skips),
         } for s in report.sections],
         "comparisons": [{"attrs": dict(c.attrs), "rows": _records(c)} for c in report.comparisons],
+        "scorecards": [{"run_id": c.run_id, "reference": c.reference, "pooling": c.pooling, "lines": c.records()}
+                       for c in report.cards],
     })
 
 

@@ -183,3 +183,18 @@ def test_debug_works_before_or_after_the_subcommand(tmp_path, where):
 
         with pytest.raises(UserError):
             main([*argv, "--store", str(tmp_path / "s.sqlite")])
+
+
+def test_report_json_carries_the_scorecard(probe_store, tmp_path, capsys):
+    import json
+
+    from vbench_lite.cli import main
+
+    assert main(["report", "gen", "--format", "json", "--no-previews", "--no-exports", "-o",
+                 str(tmp_path / "r.html"), "--store", str(probe_store)]) == 0
+    card, = json.loads(capsys.readouterr().out)["scorecards"]
+    traj, = [ln for ln in card["lines"] if ln["dimension"] == "trajectories"]
+    assert card["run_id"] == "gen" and traj["verdict"] == "worse" and traj["id_verdict"] == "worse"
+    assert traj["id_cases"] == 8 and traj["id_ref"] > 0 and traj["ood_id"] is not None
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.index("id='scorecard'") < html.index("<h2>Summary")
