@@ -94,9 +94,9 @@ def caution_lines(pick, front, labels: list[str]) -> list[str]:
 
 
 def sweep_lines(summaries: list[pd.DataFrame], labels: list[str], fronts: dict, *, width: int = WIDTH) -> list[str]:
-    """The whole default sweep summary: settings, table, front sentences, recommendation."""
-    out = [f"#{i + 1}  {lab}" for i, lab in enumerate(labels)]
-    out += [""] + sweep_table(summaries, fronts, width=width) + [""]
+    """The default sweep summary under the runs' lines (#1 run ID NAME): the table, the
+    front sentences and the recommendation."""
+    out = [""] + sweep_table(summaries, fronts, width=width) + [""]
     if len(fronts) > 1 and not any(f.distinct.any() for f in fronts.values()):
         f = next(iter(fronts.values()))
         names = [f.x_name, *fronts]
