@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from vbench_lite.errors import VideoError
+from vbench_lite.metrics import memory_scores as ms
 from vbench_lite.metrics import physics_scores as ps
 from vbench_lite.metrics.base import HIGHER, LOWER, NEEDS_TRUTH, Metric, MetricSkipped, Output, Score, VideoContext
 
@@ -78,30 +79,53 @@ class VelocityError(_PhysicsMetric):
 class PositionError(_PhysicsMetric):
     name = "position_error"
     outputs = (Output("position_error", "world units", LOWER,
-                      "mean |p - p_true| after the conditioning frames, ball in view"),)
+                      "mean |p - p_true| after the conditioning frames, ball in view"),
+               Output("position_error_growth", "world units/s", LOWER,
+                      "slope of the per-frame position error over time (long rollouts): how fast errors pile up"))
 
     def compute(self, video, case, ctx):
         value, timeline = ps.position_error(self._parse(video, case, ctx), case.truth)
-        return {"position_error": Score(value, timeline)}
+        out = {"position_error": Score(value, timeline)}
+        if sc.ROLLOUT in sc.features(case.truth.scenario):
+            out["position_error_growth"] = ms.error_growth(timeline, case.truth)
+        return out
 
 
 class Permanence(_PhysicsMetric):
+    """What went unseen comes back as it was: a ball behind an occluder (``occluder``) or
+    out of the view (``offscreen``), a place the camera left and revisits (``revisit``)."""
+
     name = "permanence"
-    features = frozenset({sc.OCCLUDER})
+    features = frozenset({sc.OCCLUDER, sc.OFFSCREEN, sc.REVISIT})
     outputs = (
         Output("permanence", "fraction", HIGHER,
                "share of frames after the true re-emergence where the ball is back at the right place, "
                "colour and size"),
         Output("reemergence_delay", "s", LOWER, "|detected - true| re-emergence time, censored at clip end"),
         Output("reemergence_position_error", "world units", LOWER, "position error when it re-emerges"),
+        Output("reemergence_identity", "fraction", HIGHER,
+               "share of frames after re-entering the view where the ball has its colour and size (off-screen)"),
+        Output("revisit_static_error", "RGB 0-255", LOWER,
+               "mean |pixel - first visit| of the static scene once the camera is back"),
+        Output("revisit_static_truth_error", "RGB 0-255", LOWER,
+               "mean |pixel - truth| of the static scene once the camera is back"),
+        Output("revisit_position_error", "world units", LOWER, "mean |p - p_true| of the balls once the camera is back"),
+        Output("revisit_balls_found", "fraction", HIGHER, "share of balls in view found once the camera is back"),
     )
 
     def compute(self, video, case, ctx):
         parse = self._parse(video, case, ctx)
+        feats = sc.features(case.truth.scenario)
+        out: dict[str, Score | float] = {}
         try:
-            return dict(ps.permanence(parse, case.truth))
-        except ValueError as exc:  # e.g. a clip too short for the ball to come back
+            if feats & {sc.OCCLUDER, sc.OFFSCREEN}:
+                out.update(ps.permanence(parse, case.truth))
+            if sc.REVISIT in feats:
+                frames, truth = case.truth.world_window(video.frames)
+                out.update(ms.revisit(parse, truth, frames, truth.render()))
+        except ValueError as exc:  # e.g. a clip too short for the ball (or the camera) to come back
             raise MetricSkipped(str(exc)) from None
+        return out
 
 
 class Conservation(_PhysicsMetric):

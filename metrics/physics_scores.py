@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vbench_lite.probes.scenarios import AREA, COUNT, ENERGY, LEVEL_TOTAL, MOMENTUM, features
+from vbench_lite.probes.scenarios import AREA, COUNT, ENERGY, LEVEL_TOTAL, MOMENTUM, OFFSCREEN, features
 
 PERMANENCE_POS_TOL = 0.5  # x true radius: re-emerged "at the right place"
 PERMANENCE_COLOR_TOL = 40.0  # RGB distance: "the same colour"
@@ -90,10 +90,12 @@ def velocity_error(parse, truth) -> tuple[float, np.ndarray]:
 
 
 def permanence(parse, truth, ball: int = 0) -> dict[str, float]:
-    """Object permanence after an occluder.
+    """Object permanence after an occluder, or -- where the world holds the feature
+    ``offscreen`` -- after leaving the view (hidden = wholly out of view; "out" = the
+    share of the disc inside the view).
 
     The true re-emergence frame ``e`` is the first fully visible frame after the
-    first fully occluded one. A frame "holds" when the ball is found within
+    first fully hidden one. A frame "holds" when the ball is found within
     ``PERMANENCE_POS_TOL`` radii of its true place, within ``PERMANENCE_COLOR_TOL``
     of its colour and ``PERMANENCE_SIZE_TOL`` of its size. Returns
     ``permanence``: fraction of frames from ``e`` on (truly in view) that hold, in [0, 1];
@@ -102,11 +104,14 @@ def permanence(parse, truth, ball: int = 0) -> dict[str, float]:
     clip end if it never comes back);
     ``reemergence_position_error``: world units at the first frame from ``e`` on
     where the ball is found (NaN when it is never found again).
+    Off-screen worlds add ``reemergence_identity``: fraction of frames from ``e`` on
+    (truly in view) where the ball is found with its colour and size, wherever it is.
     """
-    occ = truth.ball_occluded[:, ball]
+    offscreen = OFFSCREEN in features(truth.scenario)
+    occ = (truth.ball_offscreen if offscreen else truth.ball_occluded)[:, ball]
     t_n = occ.shape[0]
     if not occ.any():
-        raise ValueError("the true ball is never fully occluded in this case")
+        raise ValueError(f"the true ball is never fully {'out of view' if offscreen else 'occluded'} in this case")
     first = int(np.argmax(occ))
     vis = truth.ball_visible[:, ball]
     after_occ = np.nonzero(vis[first:])[0]
@@ -115,7 +120,8 @@ def permanence(parse, truth, ball: int = 0) -> dict[str, float]:
     e = first + int(after_occ[0])
     # "back in view" for timing: enough of the disc out that a blob would pass the size
     # tolerance ((1 - tol)^2 of its area), so a perfect video scores a delay of ~0
-    out_enough = truth.occluder_visible_fraction(ball) >= (1 - PERMANENCE_SIZE_TOL) ** 2
+    shown = truth.in_view_fraction(ball) if offscreen else truth.occluder_visible_fraction(ball)  # (T,)
+    out_enough = shown >= (1 - PERMANENCE_SIZE_TOL) ** 2
     e_time = first + int(np.argmax(out_enough[first:])) if out_enough[first:].any() else e
     r_true = truth.traj.ball_radius[:, ball]  # (T,)
     pos_err = np.linalg.norm(parse.ball_pos[:, ball] - truth.traj.ball_pos[:, ball], axis=-1)  # (T,)
@@ -131,8 +137,13 @@ def permanence(parse, truth, ball: int = 0) -> dict[str, float]:
     found = np.nonzero(parse.ball_found[e:, ball] & vis[e:])[0]
     delay = abs(first + 1 + int(back[0]) - e_time) / truth.fps if back.size else (t_n - e_time) / truth.fps
     at = e + int(found[0]) if found.size else None  # first sighting once it is truly fully out
-    return {"permanence": score, "reemergence_delay": float(delay),
-            "reemergence_position_error": float(pos_err[at]) if at is not None else float("nan")}
+    out = {"permanence": score, "reemergence_delay": float(delay),
+           "reemergence_position_error": float(pos_err[at]) if at is not None else float("nan")}
+    if offscreen:
+        with np.errstate(invalid="ignore"):
+            same = parse.ball_found[:, ball] & (col_err <= PERMANENCE_COLOR_TOL) & (size_err <= PERMANENCE_SIZE_TOL)
+        out["reemergence_identity"] = float(same[post].mean())
+    return out
 
 
 def conservation(parse, truth) -> dict[str, float]:

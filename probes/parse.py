@@ -17,7 +17,10 @@ Per frame:
 Levels (candle height, liquid levels) are the soft area of the level colour in
 the level's column band divided by its measured width.
 
-All outputs are in world units (y up), colours in RGB 0-255.
+All outputs are in world units (y up), colours in RGB 0-255. Under a moving camera
+(``Trajectory.view``) what a frame shows is shifted by the view's origin: centres
+read in the view are moved back into the world, and box geometry into each frame
+(levels are read at a fixed camera: no scenario with levels moves it).
 """
 
 from __future__ import annotations
@@ -148,9 +151,13 @@ def parse_video(frames: np.ndarray, truth: ProbeTruth) -> ProbeParse:
     count = np.zeros(t_n, int)
     lv = np.full((t_n, scene.level0.size), np.nan)
     fr_all = frames.astype(np.float32)
-    static = _static_mask(truth)  # (H, W) pixels touched by boxes or levels
+    view = truth.traj.view  # (T, 2) world units
+    still = bool(np.all(view == view[:1]))
+    static = _static_mask(truth, view[0])  # (H, W) pixels touched by boxes or levels
     for t in range(t_n):
         fr = fr_all[t]
+        if not still:
+            static = _static_mask(truth, view[t])
         lab = _labels(fr, palette)
         dets = []  # (class index 0..N-1, area px, centre world, colour)
         for k in range(n):
@@ -175,6 +182,8 @@ def parse_video(frames: np.ndarray, truth: ProbeTruth) -> ProbeParse:
                 if st is not None:
                     dets.append((k, *st))
         count[t] = len(dets)
+        if not still:  # centres were read in the view: back into the world
+            dets = [(k, area, centre + view[t], colour) for k, area, centre, colour in dets]
         if dets and n:
             _match(t, dets, truth, pos, rad, col, scale)
         for l in range(scene.level0.size):
@@ -182,13 +191,15 @@ def parse_video(frames: np.ndarray, truth: ProbeTruth) -> ProbeParse:
     return ProbeParse(pos, rad, col, ~np.isnan(rad), count, lv)
 
 
-def _static_mask(truth: ProbeTruth) -> np.ndarray:
-    """(H, W) bool: pixels any box or level can cover (from geometry, grown by one pixel)."""
+def _static_mask(truth: ProbeTruth, view: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels any box or level can cover (from geometry, grown by one pixel),
+    seen from a view whose bottom-left corner is ``view`` (2,) world units."""
     s, scale = truth.scene, truth.scale
     mask = np.zeros((truth.height, truth.width), bool)
     boxes = list(s.rects) + [[s.level_x0[l], s.level_base[l], s.level_x1[l], s.level_max[l] + s.level_base[l]]
                              for l in range(s.level0.size)]
-    for x0, y0, x1, y1 in boxes:
+    shift = np.concatenate([view, view])  # (4,)
+    for x0, y0, x1, y1 in (np.asarray(b, float) - shift for b in boxes):
         c0, c1 = int(np.floor(x0 * scale)) - 1, int(np.ceil(x1 * scale)) + 1
         r0, r1 = int(np.floor((s.height_w - y1) * scale)) - 1, int(np.ceil((s.height_w - y0) * scale)) + 1
         mask[max(r0, 0):max(r1, 0), max(c0, 0):max(c1, 0)] = True

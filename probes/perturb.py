@@ -6,11 +6,12 @@ frames* (so the conditioning part stays exact) and grows with ``strength``
 right way, and what the ``simulator`` generator offers as settings.
 
 - ``speed``: time runs ``1 + strength`` times faster after the last conditioning
-  frame, so every velocity (and a level's rate) is scaled by ``1 + strength``.
+  frame, so every velocity (and a level's rate) is scaled by ``1 + strength``; the
+  camera (``Scene.camera``) is not physics and keeps the clock's time.
 - ``vanish``: the main ball disappears for the last ``strength`` fraction of the
-  frames after conditioning; where it passes an occluder (feature ``occluder``) it
-  stays hidden after it for a ``strength`` fraction of the frames after its true
-  re-emergence (1 = it never comes back). Level scenarios: the change stops (candle
+  frames after conditioning; where it passes an occluder (feature ``occluder``) or
+  leaves the view (``offscreen``) it stays hidden after it for a ``strength``
+  fraction of the frames after its true re-emergence (1 = it never comes back). Level scenarios: the change stops (candle
   stops burning, flow stops) for the last ``strength`` fraction.
 - ``recolor``: ball colours drift linearly to ``c + 0.35 * strength * (c' - c)``
   at the last frame, ``c'`` the colour with its channels rotated (R,G,B -> G,B,R).
@@ -28,7 +29,7 @@ import dataclasses
 import numpy as np
 
 from vbench_lite.errors import UserError
-from vbench_lite.probes.scenarios import LEVEL_TOTAL, OCCLUDER, features
+from vbench_lite.probes.scenarios import LEVEL_TOTAL, OCCLUDER, OFFSCREEN, features
 from vbench_lite.probes.truth import ProbeTruth
 
 PERTURBATIONS = ("none", "speed", "vanish", "recolor", "resize", "drop")
@@ -55,7 +56,7 @@ def perturb(truth: ProbeTruth, kind: str, strength: float) -> ProbeTruth:
         warped = np.where(times > t_c, t_c + (1 + strength) * (times - t_c), times)
         tr = truth.scene.trajectory(warped)
         tr.ball_vel[times > t_c] *= 1 + strength
-        tr.times = times
+        tr.times, tr.view = times, truth.traj.view
         out._traj = tr
         return out
     tr = dataclasses.replace(truth.traj)
@@ -66,8 +67,8 @@ def perturb(truth: ProbeTruth, kind: str, strength: float) -> ProbeTruth:
     feats = features(truth.scenario)
     conserved_total = LEVEL_TOTAL in feats
     if kind == "vanish" and n:
-        if OCCLUDER in feats:
-            tr.ball_hidden[:, 0] = _hidden_after_occluder(truth, strength)
+        if feats & {OCCLUDER, OFFSCREEN}:
+            tr.ball_hidden[:, 0] = _hidden_after_unseen(truth, strength, offscreen=OFFSCREEN in feats)
         else:
             tr.ball_hidden[late, 0] = True
     elif kind in ("vanish", "drop") and tr.levels.shape[1] and not (kind == "drop" and conserved_total):
@@ -88,10 +89,11 @@ def perturb(truth: ProbeTruth, kind: str, strength: float) -> ProbeTruth:
     return out
 
 
-def _hidden_after_occluder(truth: ProbeTruth, strength: float) -> np.ndarray:
-    """(T,) bool: hidden from the first fully occluded frame until a ``strength``
-    fraction of the remaining frames after the true re-emergence has passed."""
-    occ = truth.ball_occluded[:, 0]
+def _hidden_after_unseen(truth: ProbeTruth, strength: float, offscreen: bool) -> np.ndarray:
+    """(T,) bool: hidden from the first fully occluded (or, ``offscreen``, fully out of
+    view) frame until a ``strength`` fraction of the remaining frames after the true
+    re-emergence has passed."""
+    occ = (truth.ball_offscreen if offscreen else truth.ball_occluded)[:, 0]
     t_n = occ.shape[0]
     hidden = np.zeros(t_n, bool)
     if not occ.any():

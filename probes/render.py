@@ -7,6 +7,9 @@ Colours are composited in float and stored as uint8, in painter's order: static
 under-boxes (drawn once into a background template), levels, balls, then
 over-boxes (occluders), so a ball behind an occluder is hidden exactly.
 
+A moving camera (``Trajectory.view``) shifts every shape by the view's origin in
+each frame; boxes then go frame by frame (the template holds the background only).
+
 Speed: every shape only touches its own crop, for all frames at once (numpy
 broadcasting). Boxes and levels use one crop for the clip; a ball uses a small
 fixed-size patch per frame, gathered and scattered with fancy indexing in a
@@ -69,14 +72,22 @@ def _box_crop(box, scene: Scene, s: float, height: int, width: int):
     return rs, cs, cy[:, :, None] * cx[:, None, :]  # (T, h, w)
 
 
+def _in_view(box: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """World boxes [x0, y0, x1, y1] (1|T, 4) in view coordinates, view (T|1, 2): (T|1, 4)."""
+    return box - np.concatenate([view, view], axis=1)
+
+
 def render(scene: Scene, traj: Trajectory, height: int, width: int) -> np.ndarray:
     """Draw ``traj`` at ``height`` x ``width`` pixels: uint8 (T, H, W, 3) RGB."""
     t_n = traj.times.shape[0]
     s = pixels_per_unit(scene, width)
+    view = traj.view  # (T, 2) world units
+    still = t_n == 0 or bool(np.all(view == view[:1]))  # a fixed camera: static boxes go once into the template
+    view0 = view[:1] if t_n else np.zeros((1, 2))  # (1, 2)
     template = np.empty((height, width, 3), np.uint8)
     template[:] = np.rint(np.asarray(BACKGROUND))
-    for m in np.nonzero(~scene.rect_over)[0]:  # static: once, into the template
-        crop = _box_crop(scene.rects[m][None], scene, s, height, width)
+    for m in np.nonzero(~scene.rect_over)[0] if still else ():  # static: once, into the template
+        crop = _box_crop(_in_view(scene.rects[m][None], view0), scene, s, height, width)
         if crop:
             _blend(template, crop[2][0], scene.rect_color[m].astype(np.float32), crop[0], crop[1])
     # balls are drawn as fixed-size patches into a padded canvas, so no patch needs clipping
@@ -85,19 +96,23 @@ def render(scene: Scene, traj: Trajectory, height: int, width: int) -> np.ndarra
     padded = np.empty((t_n, height + 2 * pad, width + 2 * pad, 3), np.uint8)
     canvas = padded[:, pad:pad + height, pad:pad + width]  # (T, H, W, 3) view
     canvas[:] = template
+    for m in np.nonzero(~scene.rect_over)[0] if not still else ():  # a moving camera: frame by frame
+        crop = _box_crop(_in_view(scene.rects[m][None], view), scene, s, height, width)
+        if crop:
+            _blend(canvas, crop[2], scene.rect_color[m].astype(np.float32), crop[0], crop[1])
 
     for l in range(traj.levels.shape[1]):  # moving tops: all frames at once over the union crop
         boxes = np.stack([np.full(t_n, scene.level_x0[l]), np.full(t_n, scene.level_base[l]),
                           np.full(t_n, scene.level_x1[l]), scene.level_base[l] + traj.levels[:, l]], 1)  # (T, 4)
-        crop = _box_crop(boxes, scene, s, height, width)
+        crop = _box_crop(_in_view(boxes, view), scene, s, height, width)
         if crop:
             _blend(canvas, crop[2], scene.level_color[l].astype(np.float32), crop[0], crop[1])
 
     offs = np.arange(pad, dtype=np.float32)  # (P,) patch offsets
     tt = np.arange(t_n)[:, None, None]  # (T, 1, 1)
     for i in range(traj.ball_pos.shape[1]):
-        cx = traj.ball_pos[:, i, 0] * s  # (T,) pixel units
-        cy = (scene.height_w - traj.ball_pos[:, i, 1]) * s  # (T,)
+        cx = (traj.ball_pos[:, i, 0] - view[:, 0]) * s  # (T,) pixel units
+        cy = (scene.height_w - (traj.ball_pos[:, i, 1] - view[:, 1])) * s  # (T,)
         outer = (traj.ball_radius[:, i] * s + 0.5).astype(np.float32)  # (T,) outer edge of the AA ramp
         r0 = np.clip(np.floor(cy - outer), -pad, height).astype(np.int64)  # (T,) patch top row
         c0 = np.clip(np.floor(cx - outer), -pad, width).astype(np.int64)  # (T,)
@@ -112,7 +127,7 @@ def render(scene: Scene, traj: Trajectory, height: int, width: int) -> np.ndarra
         padded[tt, rr, cc] = np.rint(f).astype(np.uint8)
 
     for m in np.nonzero(scene.rect_over)[0]:  # static occluders over every frame
-        crop = _box_crop(scene.rects[m][None], scene, s, height, width)
+        crop = _box_crop(_in_view(scene.rects[m][None], view0 if still else view), scene, s, height, width)
         if crop:
             _blend(canvas, crop[2], scene.rect_color[m].astype(np.float32), crop[0], crop[1])
     return np.ascontiguousarray(canvas)

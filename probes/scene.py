@@ -15,6 +15,11 @@ collision rule (no time-step error).
 Levels (a candle's height, liquid levels) change linearly at ``level_rate``
 until the first of them reaches its bound, then all stop together, so a sum of
 levels with opposite rates stays constant.
+
+The view (what a frame shows) is ``width_w`` x ``height_w`` units with its
+bottom-left corner at the *camera* origin, (0, 0) unless ``camera`` keyframes say
+otherwise; the world may be larger than the view (``bounds``: where its walls are,
+the view's edges by default), so objects can leave the frame and come back.
 """
 
 from __future__ import annotations
@@ -60,6 +65,21 @@ class Scene:
     level_x1: np.ndarray = field(default_factory=lambda: np.zeros(0))
     level_base: np.ndarray = field(default_factory=lambda: np.zeros(0))
     level_color: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    bounds: tuple[float, float, float, float] | None = None
+    camera: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+
+    @property
+    def wall_bounds(self) -> tuple[float, float, float, float]:
+        """(left, right, floor, ceiling) of the walls, world units."""
+        return self.bounds if self.bounds is not None else (0.0, self.width_w, 0.0, self.height_w)
+
+    def view_at(self, times: np.ndarray) -> np.ndarray:
+        """The view's bottom-left corner at each time, (T, 2) world units."""
+        times = np.asarray(times, dtype=np.float64)
+        if self.camera.shape[0] == 0:
+            return np.zeros((times.shape[0], 2))
+        k = self.camera
+        return np.stack([np.interp(times, k[:, 0], k[:, 1]), np.interp(times, k[:, 0], k[:, 2])], 1)
 
     @property
     def num_balls(self) -> int:
@@ -86,6 +106,7 @@ class Scene:
             ball_color=np.broadcast_to(self.ball_color.astype(np.float32), (t, n, 3)).copy(),
             ball_hidden=np.zeros((t, n), bool),
             levels=self.levels_at(times),
+            view=self.view_at(times),
         )
 
     def levels_at(self, times: np.ndarray) -> np.ndarray:
@@ -104,7 +125,8 @@ class Scene:
 class Trajectory:
     """Per-frame state. ``ball_pos``/``ball_vel`` (T, N, 2) world units(/s),
     ``ball_radius`` (T, N), ``ball_color`` (T, N, 3) float RGB 0-255,
-    ``ball_hidden`` (T, N) bool (not drawn: used by perturbations), ``levels`` (T, L)."""
+    ``ball_hidden`` (T, N) bool (not drawn: used by perturbations), ``levels`` (T, L),
+    ``view`` (T, 2) the view's bottom-left corner in world units (``Scene.camera``)."""
 
     times: np.ndarray
     ball_pos: np.ndarray
@@ -113,6 +135,7 @@ class Trajectory:
     ball_color: np.ndarray
     ball_hidden: np.ndarray
     levels: np.ndarray
+    view: np.ndarray
 
 
 def _advance(p: np.ndarray, v: np.ndarray, g: float, dt: float) -> tuple[np.ndarray, np.ndarray]:
@@ -124,14 +147,15 @@ def _advance(p: np.ndarray, v: np.ndarray, g: float, dt: float) -> tuple[np.ndar
 def _wall_times(s: Scene, p: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Time to the next hit of each wall, (N, 4) in order left, right, floor, ceiling."""
     r, g = s.ball_radius, s.gravity
+    left, right, floor, ceiling = s.wall_bounds
     n = p.shape[0]
     out = np.full((n, 4), np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         if s.walls[0]:
-            out[:, 0] = np.where(v[:, 0] < 0, (p[:, 0] - r) / -v[:, 0], np.inf)
+            out[:, 0] = np.where(v[:, 0] < 0, (p[:, 0] - r - left) / -v[:, 0], np.inf)
         if s.walls[1]:
-            out[:, 1] = np.where(v[:, 0] > 0, (s.width_w - r - p[:, 0]) / v[:, 0], np.inf)
-        vy, gap_floor, gap_ceil = v[:, 1], p[:, 1] - r, s.height_w - r - p[:, 1]
+            out[:, 1] = np.where(v[:, 0] > 0, (right - r - p[:, 0]) / v[:, 0], np.inf)
+        vy, gap_floor, gap_ceil = v[:, 1], p[:, 1] - r - floor, ceiling - r - p[:, 1]
         if s.walls[2]:
             if g > 0:  # 0.5 g t^2 - vy t - gap = 0, the positive root
                 out[:, 2] = (vy + np.sqrt(np.maximum(vy * vy + 2 * g * gap_floor, 0.0))) / g

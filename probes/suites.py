@@ -1,6 +1,7 @@
 """Probe suites: ``default`` (1 ID + 1 OOD case per scenario = 16 cases),
 ``probes-id`` and ``probes-ood`` (8 cases per scenario each), ``nightly`` (5 ID + 5 OOD
-per scenario: every physics cell judgeable).
+per scenario: every physics cell judgeable), ``memory`` (the world-model memory scenarios
+only: off-screen, revisit, long rollout; 5 ID + 5 OOD each).
 
 A case's world is fixed by (scenario, split, index): the index is the world seed,
 so ``parabola-id-003`` is the same physics in every suite and for every generator.
@@ -59,9 +60,9 @@ class ProbeSuite:
                 for i in range(self.per_scenario):
                     truth = make_truth(scenario, split, i, spec.height, spec.width, spec.num_frames,
                                        spec.fps, spec.cond_frames)
-                    out.append(Case(
+                    out.append(Case(  # a long scenario (``Scenario.length``) asks for more frames
                         case_id=f"{scenario}-{split}-{i:03d}", suite=self.name, prompt=truth.prompt,
-                        num_frames=spec.num_frames, height=spec.height, width=spec.width, fps=spec.fps,
+                        num_frames=truth.num_frames, height=spec.height, width=spec.width, fps=spec.fps,
                         cond_frames=truth.render_cond(), group=scenario, split=split,
                         params=truth.describe(), truth=truth,
                     ))
@@ -85,3 +86,10 @@ def nightly_suite() -> ProbeSuite:
     output has at least ``reports.stats.MIN_CI_UNITS`` (5) cases per split -- enough for
     an interval and a verdict -- at half the cost of probes-id + probes-ood."""
     return ProbeSuite("nightly", ("id", "ood"), 5)
+
+
+def memory_suite() -> ProbeSuite:
+    """World-model memory (scenarios that declare ``memory``: off-screen, revisit, long
+    rollout), 5 ID + 5 OOD cases each, enough for an interval per split. Not part of
+    ``default``: a long rollout asks for 4 clips' worth of frames."""
+    return ProbeSuite("memory", ("id", "ood"), 5)

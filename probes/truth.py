@@ -149,8 +149,9 @@ class ProbeTruth:
         tr, s = self.traj, self.scene
         p, r = tr.ball_pos, tr.ball_radius  # (T, N, 2), (T, N)
         px = 1.0 / self.scale  # one pixel in world units
-        inside = ((p[..., 0] - r >= 0) & (p[..., 0] + r <= s.width_w)
-                  & (p[..., 1] - r >= 0) & (p[..., 1] + r <= s.height_w))
+        q = p - tr.view[:, None, :]  # (T, N, 2) in view coordinates (the camera's origin at 0)
+        inside = ((q[..., 0] - r >= 0) & (q[..., 0] + r <= s.width_w)
+                  & (q[..., 1] - r >= 0) & (q[..., 1] + r <= s.height_w))
         clear = np.ones_like(inside)
         for m in np.nonzero(s.rect_over)[0]:
             clear &= _box_distance(p, s.rects[m]) >= r + px  # disc does not touch the box
@@ -171,6 +172,25 @@ class ProbeTruth:
             out |= ((p[..., 0] - r >= x0) & (p[..., 0] + r <= x1) & (p[..., 1] - r >= y0) & (p[..., 1] + r <= y1))
         return out
 
+    @cached_property
+    def ball_offscreen(self) -> np.ndarray:
+        """(T, N) bool: the whole disc is outside the view (in the truth it is not seen)."""
+        q = self.traj.ball_pos - self.traj.view[:, None, :]  # (T, N, 2) view coordinates
+        r, s = self.traj.ball_radius, self.scene
+        return ((q[..., 0] + r <= 0) | (q[..., 0] - r >= s.width_w)
+                | (q[..., 1] + r <= 0) | (q[..., 1] - r >= s.height_w))
+
+    def in_view_fraction(self, ball: int = 0) -> np.ndarray:
+        """(T,) share of the disc's area inside the view: the product of the shares
+        between its vertical and between its horizontal edges (circular segments;
+        exact while at most one edge cuts the disc)."""
+        tr, s = self.traj, self.scene
+        q, r = tr.ball_pos[:, ball] - tr.view, tr.ball_radius[:, ball]  # (T, 2), (T,)
+        share = np.ones_like(r)
+        for axis, size in ((0, s.width_w), (1, s.height_w)):
+            share *= _disc_share_below(size, q[:, axis], r) - _disc_share_below(0.0, q[:, axis], r)
+        return np.clip(share, 0.0, 1.0)
+
     def occluder_visible_fraction(self, ball: int = 0) -> np.ndarray:
         """(T,) share of the disc's area not behind any (full-height) occluder, from the
         circular-segment area on each side of the occluder's vertical edges."""
@@ -188,6 +208,13 @@ class ProbeTruth:
 
     def describe(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "split": self.split, "seed": self.seed, **self.params}
+
+
+def _disc_share_below(a, c: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Share of a disc of centre coordinate ``c`` and radius ``r`` (along one axis)
+    lying below ``a`` on that axis (the circular-segment area over the disc's)."""
+    u = np.clip((a - c) / r, -1.0, 1.0)
+    return (np.pi - np.arccos(u) + u * np.sqrt(1 - u * u)) / np.pi
 
 
 def _box_distance(p: np.ndarray, box: np.ndarray) -> np.ndarray:

@@ -198,7 +198,10 @@ def execute(spec: RunSpec | PreparedRun, store: Store, *, generator: Generator |
         suites=list(run.suite_versions), seeds=run.spec.seeds, metrics={m.name: m.describe() for m in metrics},
         skipped_metrics=run.skipped,
         provenance=provenance(fingerprint=run.fingerprint, cache_dir=str(cache_dir),
-                              seams=run.generator.seams(run.settings, run.render.num_frames),
+                              # a long probe (Scenario.length) asks for more frames than the render spec:
+                              # seams of the longest clip (a shorter clip's are the first of them)
+                              seams=run.generator.seams(run.settings, max([c.num_frames for c in run.cases],
+                                                                        default=run.render.num_frames)),
                               **comparability_record(run)),
         sweep=run.spec.sweep, role=run.spec.role,
     )

@@ -14,7 +14,10 @@ from vbench_lite.generators.base import Generator
 from vbench_lite.probes.perturb import PERTURBATIONS, perturb
 from vbench_lite.probes.suites import SUITE_VERSION, protocol_spec
 from vbench_lite.probes.truth import ProbeTruth
-from vbench_lite.probes.world import SCENARIOS, make_truth
+from vbench_lite.probes.scenarios import in_suite
+from vbench_lite.probes.world import make_truth
+
+SCENARIOS = in_suite("default")  # the eight standard scenarios (the memory probes are a suite of their own)
 
 
 def test_default_suite_has_one_id_and_one_ood_case_per_scenario():

@@ -53,7 +53,7 @@ def test_one_declaration_is_a_whole_scenario(drift, tmp_path, capsys):
     from vbench_lite.case import Case
     case = Case("drift-id-000", prompt="", num_frames=32, height=64, width=64, truth=make_truth("drift", "id", 0))
     assert METRICS.get("velocity_error")().applies_to(case) is None
-    assert "(only occlusion)" in METRICS.get("permanence")().applies_to(case)
+    assert "(only occlusion, offscreen, revisit)" in METRICS.get("permanence")().applies_to(case)
     # the runner: the simulator renders it in the default suite, the oracle scores at the floor
     with Store(tmp_path / "r.sqlite") as st:
         summary = execute(RunSpec("simulator", metrics=["velocity_error", "permanence"]), st, progress=False)

@@ -15,9 +15,9 @@ import numpy as np
 
 from vbench_lite.errors import UserError
 from vbench_lite.probes.scenarios.base import (  # noqa: F401  (re-exported: the shared vocabulary)
-    AREA, BALL_COLORS, BALLS, CANDLE_COLOR, CONTAINER_COLOR, COUNT, ENERGY, FEATURES, GRAVITY, LEVEL_TOTAL,
-    LEVELS, LIQUID_COLOR, MOMENTUM, OCCLUDER, OCCLUDER_COLOR, RADIUS, SPEED, SPLITS, STANDARD_SUITES,
-    Scenario, colors, direction, draw,
+    AREA, BALL_COLORS, BALLS, CANDLE_COLOR, CONTAINER_COLOR, COUNT, ENERGY, FEATURES, GRAVITY, LANDMARK_COLORS,
+    LEVEL_TOTAL, LEVELS, LIQUID_COLOR, MOMENTUM, OCCLUDER, OCCLUDER_COLOR, OFFSCREEN, RADIUS, REVISIT, ROLLOUT,
+    SPEED, SPLITS, STANDARD_SUITES, Scenario, colors, direction, draw,
 )
 
 _NOT_SCENARIOS = {"base"}
@@ -92,6 +92,11 @@ def with_features(any_of: frozenset[str]) -> tuple[str, ...]:
 def in_suite(suite: str) -> tuple[str, ...]:
     """Scenarios that are part of the probe suite ``suite``, in order."""
     return tuple(n for n, sc in REGISTRY.items() if suite in sc.suites)
+
+
+def length(name: str) -> int:
+    """Scenario ``name``'s clip length in protocol clips (``Scenario.length``)."""
+    return get(name).length
 
 
 def build(scenario: str, split: str, rng: np.random.Generator, height_w: float,

@@ -37,7 +37,11 @@ MOMENTUM = "momentum"  # total momentum is conserved (elastic two-ball collision
 ENERGY = "energy"  # total kinetic energy is conserved
 LEVELS = "levels"  # levels (a candle's height, liquid) change steadily
 LEVEL_TOTAL = "level_total"  # the sum of the levels is conserved (liquid moves, none is lost)
-FEATURES = frozenset({BALLS, OCCLUDER, COUNT, AREA, MOMENTUM, ENERGY, LEVELS, LEVEL_TOTAL})
+OFFSCREEN = "offscreen"  # the main ball leaves the view, keeps moving unseen and must come back (permanence)
+REVISIT = "revisit"  # the camera pans away and back: the static scene and the balls must be as physics says
+ROLLOUT = "rollout"  # a long clip (``Scenario.length`` protocol clips): errors are followed as they grow
+FEATURES = frozenset({BALLS, OCCLUDER, COUNT, AREA, MOMENTUM, ENERGY, LEVELS, LEVEL_TOTAL, OFFSCREEN, REVISIT,
+                      ROLLOUT})
 
 # the standard probe suites a scenario is part of unless it says otherwise
 STANDARD_SUITES = ("default", "probes-id", "probes-ood", "nightly")
@@ -51,6 +55,9 @@ OCCLUDER_COLOR = (120, 120, 120)
 CONTAINER_COLOR = (70, 70, 85)
 LIQUID_COLOR = (40, 130, 235)
 CANDLE_COLOR = (235, 200, 150)
+# static landmarks of a scene the camera revisits: muted, so their anti-aliased edges over the
+# dark background never pass for a ball (each is >= ~105 in RGB from every ball colour)
+LANDMARK_COLORS = ((110, 80, 40), (80, 60, 130), (40, 100, 100), (150, 150, 150))
 
 GRAVITY = 2.5  # units/s^2: a 3.2 s clip keeps a thrown ball's arc inside a 10-unit frame
 
@@ -70,7 +77,9 @@ class Scenario:
     ``features``: what its world holds (the names above). ``suites``: the probe suites
     it is part of. ``since``: the probe-suite version in which it last changed -- a
     suite's version is the highest ``since`` of its scenarios, so a new or changed
-    scenario bumps every suite it joins. ``integer``: parameters drawn as integers."""
+    scenario bumps every suite it joins. ``integer``: parameters drawn as integers. ``length``:
+    the clip's length in protocol clips (32 frames at 10 fps each): the world is sampled for
+    that long and a generator is asked for ``length`` times its clip's frame count (same fps)."""
 
     name: str
     order: int
@@ -81,8 +90,12 @@ class Scenario:
     suites: tuple[str, ...] = STANDARD_SUITES
     since: str = "2"
     integer: frozenset[str] = frozenset()
+    length: int = 1
 
     def __post_init__(self):
+        if not (isinstance(self.length, int) and self.length >= 1):
+            raise ValueError(f"scenario {self.name!r}: length is a whole number of protocol clips >= 1, "
+                             f"got {self.length!r}")
         unknown = set(self.features) - FEATURES
         if unknown:
             raise ValueError(f"scenario {self.name!r} declares unknown features {sorted(unknown)}; "
