@@ -46,3 +46,29 @@ class FlowMetric(Metric):
 
     def flows(self, video, ctx) -> PairFlows:
         return video_flows(video, ctx, self.flow_backend, self.raft_path)
+
+    # Streaming (``metrics.stream``): a subclass whose numbers are per-pair values reduced
+    # over the video defines ``per_pair(flows, chunk)`` -> tuple of per-pair arrays and
+    # ``summarise(arrays, video)`` -> scores; ``compute`` is then the two on the whole
+    # video's flows, and the accumulator the two over chunks -- one code path.
+    def per_pair(self, flows: PairFlows, chunk=None) -> tuple:
+        """Per-pair arrays of ``flows``; ``chunk``: the ``FrameChunk`` they belong to (None: the
+        whole video), for what a pair needs beyond its own flow."""
+        raise NotImplementedError
+
+    def summarise(self, arrays: tuple, video) -> dict:
+        """Scores from the per-pair arrays of the whole video; ``video``: a ``Video`` or a
+        ``stream.StreamInfo`` (num_frames, height, width, fps)."""
+        raise NotImplementedError
+
+    def compute(self, video, case, ctx):
+        return self.summarise(self.per_pair(self.flows(video, ctx)), video)
+
+    def accumulator(self, case):
+        """Streams with DIS flow. RAFT batches pairs through a network, whose float results may
+        change with the batch's make-up: RAFT-based metrics keep scoring the whole video."""
+        if self.flow_backend != "dis":
+            return None
+        from vbench_lite.metrics.stream import PairAccumulator
+
+        return PairAccumulator(lambda chunk: self.per_pair(chunk.flows(self.flow_backend), chunk), self.summarise)

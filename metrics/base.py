@@ -111,6 +111,13 @@ class Metric:
     def compute(self, video, case, ctx: VideoContext) -> dict[str, Score | float]:
         raise NotImplementedError
 
+    def accumulator(self, case):
+        """A ``metrics.stream.Accumulator`` that scores a video fed window by window, with
+        the numbers of ``compute`` (``set`` metrics: of ``features`` and ``item_scores``);
+        None (the default): this metric needs the whole video, which the streaming runner
+        then holds for it (within the frame budget, ``vbench_lite.io.max_frames``)."""
+        return None
+
     def identity(self) -> dict[str, Any]:
         """Everything about this metric object that changes its numbers (part of a
         run's identity): the version, plus what subclasses add -- a backbone file's

@@ -137,8 +137,15 @@ class Flicker(FlowMetric):
     )
 
     def compute(self, video, case, ctx):
-        flick = pair_flicker(self.flows(video, ctx))
         diffs = ctx.get("frame_differences", lambda: frame_differences(video.frames))  # shared with vbench_dims
+        return self.summarise((pair_flicker(self.flows(video, ctx)), diffs), video)
+
+    def per_pair(self, flows, chunk=None):
+        """(flicker, frame difference) per pair; the raw differences of a chunk's full-size frames."""
+        return pair_flicker(flows), frame_differences(chunk.full_window())
+
+    def summarise(self, arrays, video):
+        flick, diffs = arrays
         return {
             "flicker": Score(float(flick.mean()), flick),
             "frame_difference": Score(float(diffs.mean()), diffs),

@@ -141,8 +141,21 @@ def _sq(f: np.ndarray) -> np.ndarray:
 
 
 def magnitude(f: np.ndarray) -> np.ndarray:
-    """Magnitude of a (h, w, 2) float32 vector field, (h, w)."""
-    return cv2.magnitude(f[..., 0], f[..., 1])
+    """Magnitude of a (h, w, 2) float32 vector field, (h, w) float32.
+
+    Numpy's elementwise float32 products, sum and square root are each one correctly
+    rounded IEEE operation, so the result depends on the values alone. ``cv2.magnitude``
+    does not: measured, its result changed in the last bit with the inputs' address modulo
+    8 bytes (a fresh array's alignment varies from call to call), so one video could score
+    differently in two runs, or held whole and streamed (``metrics.stream``)."""
+    return magnitude_xy(f[..., 0], f[..., 1])
+
+
+def magnitude_xy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """sqrt(x^2 + y^2) of two float32 arrays, alignment-independent (``magnitude``)."""
+    out = np.multiply(x, x, dtype=np.float32)
+    out += np.multiply(y, y, dtype=np.float32)
+    return np.sqrt(out, out=out)
 
 
 def occlusion(fw: np.ndarray, bw: np.ndarray) -> np.ndarray:

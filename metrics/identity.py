@@ -43,7 +43,7 @@ import numpy as np
 
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import LOWER, UNDIRECTED, Metric, Output, Score
-from vbench_lite.metrics.flow import shared_analysis_frames
+from vbench_lite.metrics.flow import magnitude_xy, shared_analysis_frames
 
 COLOR_BINS = 16  # per Lab channel
 GRAD_BINS = 16
@@ -99,7 +99,7 @@ def _grad_bins(lum: np.ndarray) -> np.ndarray:
     """Log-spaced gradient-magnitude bin of each pixel: uint8 (h, w) -> uint8 (h, w)."""
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)  # (h, w)
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)
-    mag = cv2.magnitude(gx, gy)
+    mag = magnitude_xy(gx, gy)  # not cv2.magnitude: its last bit depends on the arrays' alignment
     # bin 0: below GRAD_MIN (flat/noise); then GRAD_BINS-1 bins of equal log width
     idx = np.log(np.maximum(mag, np.float32(1e-6)) * np.float32(1 / GRAD_MIN)) * np.float32(1 / _GRAD_LOG_STEP)
     return np.clip(idx + 1, 0, GRAD_BINS - 1).astype(np.uint8)  # truncation = floor after the clip at 0
@@ -143,7 +143,9 @@ def appearance_features(frames: np.ndarray) -> np.ndarray:
 
 class IdentityDrift(Metric):
     name = "identity_drift"
-    version = "1"
+    # 2: gradient magnitudes by numpy (flow.magnitude_xy): cv2.magnitude's last bit varied with
+    # memory alignment, which could move a pixel across a bin edge from one run to the next
+    version = "2"
     group = "temporal"
     outputs = (
         Output("identity_drift", "cosine distance [0,2]", LOWER,
@@ -156,7 +158,17 @@ class IdentityDrift(Metric):
 
     def compute(self, video, case, ctx):
         small, _ = shared_analysis_frames(video, ctx)  # (T, h, w, 3) uint8, shared with flow
-        curve = drift_curve(appearance_features(small))
+        return self.summarise(appearance_features(small))
+
+    def accumulator(self, case):
+        """Per-frame feature rows (85 floats a frame), the drift curve from them at the end."""
+        from vbench_lite.metrics.stream import PairAccumulator
+
+        return PairAccumulator(lambda chunk: (appearance_features(chunk.analysis()[0]),),
+                               lambda arrays, info: self.summarise(arrays[0]))
+
+    def summarise(self, features: np.ndarray) -> dict:
+        curve = drift_curve(features)
         summary = drift_summary(curve)
         return {
             "identity_drift": Score(summary["final"], curve),

@@ -60,8 +60,11 @@ class Motion(FlowMetric):
         Output("motion_norm", "diagonal/frame", UNDIRECTED, "motion_px divided by the frame diagonal"),
     )
 
-    def compute(self, video, case, ctx):
-        mean, top = flow_magnitudes(self.flows(video, ctx))
+    def per_pair(self, flows, chunk=None):
+        return flow_magnitudes(flows)
+
+    def summarise(self, arrays, video):
+        mean, top = arrays
         diag = float(np.hypot(video.height, video.width))
         return {
             "motion_px": Score(float(mean.mean()), mean),

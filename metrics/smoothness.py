@@ -37,19 +37,32 @@ from vbench_lite.metrics.base import HIGHER, LOWER, MetricSkipped, Output, Score
 from vbench_lite.metrics.flow import PairFlows, magnitude, masked_mean
 
 
-def flow_acceleration(flows: PairFlows) -> np.ndarray:
-    """Mean |acceleration| of each middle frame t = 1..T-2, (T-2,) full-res px/frame^2."""
+def flow_acceleration(flows: PairFlows, before: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Mean |acceleration| of each middle frame t = 1..T-2, (T-2,) full-res px/frame^2.
+
+    ``before``: (bw, valid_bw) of the pair before ``flows``' first, when ``flows`` are a
+    window of a longer video (``stream.FrameChunk.previous_pair``): then the window's
+    first frame is a middle frame too, and (P,) values come back."""
     out = []
+    if before is not None and len(flows.fw):
+        out.append(_mean_acceleration(flows.fw[0], before[0], flows.valid_fw[0] & before[1], flows.scale))
     for t in range(1, len(flows.fw)):
-        acc = flows.fw[t] + flows.bw[t - 1]  # (h, w, 2), both on frame t's grid
-        mag = magnitude(acc) / flows.scale  # (h, w) full-res px/frame^2
-        out.append(masked_mean(mag, flows.valid_fw[t] & flows.valid_bw[t - 1]))
+        out.append(_mean_acceleration(flows.fw[t], flows.bw[t - 1], flows.valid_fw[t] & flows.valid_bw[t - 1],
+                                      flows.scale))
     return np.asarray(out, np.float64)
+
+
+def _mean_acceleration(fw: np.ndarray, bw_before: np.ndarray, valid: np.ndarray, scale: float) -> float:
+    acc = fw + bw_before  # (h, w, 2), both on the middle frame's grid
+    mag = magnitude(acc) / scale  # (h, w) full-res px/frame^2
+    return masked_mean(mag, valid)
 
 
 class MotionSmoothness(FlowMetric):
     name = "motion_smoothness"
-    version = "1"
+    # 2: flow.magnitude by numpy: v1's cv2.magnitude varied in the last bit with memory alignment
+    # (from run to run, and between a video held whole and streamed)
+    version = "2"
     outputs = (
         Output("motion_smoothness", "score (0,1]", HIGHER,
                "1 / (1 + motion_accel_px); 1 = constant-velocity motion", motion_confounded=True),
@@ -61,7 +74,15 @@ class MotionSmoothness(FlowMetric):
     def compute(self, video, case, ctx):
         if video.num_frames < 3:
             raise MetricSkipped("motion smoothness needs at least 3 frames")
-        acc = flow_acceleration(self.flows(video, ctx))
+        return super().compute(video, case, ctx)
+
+    def per_pair(self, flows, chunk=None):
+        return (flow_acceleration(flows, chunk.previous_pair(self.flow_backend) if chunk is not None else None),)
+
+    def summarise(self, arrays, video):
+        if video.num_frames < 3:
+            raise MetricSkipped("motion smoothness needs at least 3 frames")
+        (acc,) = arrays
         mean = float(acc.mean())
         return {
             "motion_smoothness": Score(1.0 / (1.0 + mean)),

@@ -67,9 +67,13 @@ import numpy as np
 
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.flicker import BLOCK, MIN_VALID_FRACTION, block_means
-from vbench_lite.metrics.flow import PairFlows, magnitude, shared_analysis_frames, video_flows, warp
+from vbench_lite.metrics.flow import PairFlows, magnitude, magnitude_xy, shared_analysis_frames, video_flows, warp
 
-VERSION = "1"  # bump with any change of blocks, bins, scales or weights (part of the protocol)
+# bump with any change of blocks, bins, scales or weights (part of the protocol). 2: histograms
+# summed per frame pair and per frame (v1 pooled all pixels into one histogram call), so a
+# video streamed window by window gets the same vector as one held whole; v1 and v2 differ
+# in the last bits of the histogram sums only
+VERSION = "2"
 MAG_BINS = 8
 DIRECTION_SECTORS = 8
 COLOUR_BINS = 8  # per Lab channel
@@ -161,58 +165,114 @@ def _block_residuals(r: np.ndarray, valid: np.ndarray, inside: np.ndarray) -> np
     return np.abs(means).ravel()
 
 
-def motion_blocks(flows: PairFlows) -> dict[str, np.ndarray]:
-    """speed_early, speed_late, direction, acceleration, residual, flicker and change
-    histograms (L1-normalised) from the shared flows (module docstring). Pooled over all
-    pairs at once: one histogram call per block, not per pair."""
+_PAIR_COLUMNS = (("speed", MAG_BINS), ("direction", DIRECTION_SECTORS + 1), ("acceleration", MAG_BINS + 1),
+                 ("residual", MAG_BINS + 1), ("flicker", MAG_BINS), ("change", MAG_BINS))
+_FRAME_COLUMNS = (("colour", 3 * COLOUR_BINS), ("gradient", MAG_BINS))
+
+
+def _columns(spec) -> dict[str, slice]:
+    out, start = {}, 0
+    for name, n in spec:
+        out[name] = slice(start, start + n)
+        start += n
+    return out
+
+
+PAIR_COLUMNS, FRAME_COLUMNS = _columns(_PAIR_COLUMNS), _columns(_FRAME_COLUMNS)
+
+
+def pair_rows(flows: PairFlows, before: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Un-normalised speed, direction, acceleration, residual, flicker and change histograms
+    of each pair of ``flows`` (module docstring), float64 (P, 51) in ``PAIR_COLUMNS`` order.
+
+    ``before``: (bw, valid_bw) of the pair before ``flows``' first (a window of a longer
+    video, ``stream.FrameChunk.previous_pair``), so its first pair has an acceleration; a
+    pair without one (the video's first) has an all-zero acceleration histogram."""
     p, h, w = flows.fw.shape[:3]
     diag = float(np.hypot(h, w))  # analysis px; flow / diag is resolution-free
-    half = max(1, p // 2)
     gy, gx = _sample_grid(h, w)
-    g = (slice(None), gy, gx)  # every pair, sampled pixels
-    fw, valid = flows.fw[g], flows.valid_fw[g]  # (P, h', w', 2), (P, h', w')
-    mag = magnitude(fw.reshape(-1, fw.shape[-2], 2)).reshape(valid.shape) / diag  # (P, h', w') diagonals/frame
-    speed = [soft_histogram(log_coord(m, SCALES["speed"]), MAG_BINS) for m in (mag[:half], mag[half:])]
-    if p < 2:  # no middle frame: no measurable acceleration
-        accel = np.append(np.ones(1), np.zeros(MAG_BINS))
-    else:  # a pixel of frame t tracked to t-1 and t+1: central second difference, t = 1..P-1
-        acc = fw[1:] + flows.bw[g][:-1]  # (P-1, h', w', 2)
-        acc = magnitude(acc.reshape(-1, acc.shape[-2], 2)).reshape(acc.shape[:-1]) / diag  # diagonals/frame^2
-        accel = _with_unmatched(acc, valid[1:] & flows.valid_bw[g][:-1], SCALES["acceleration"])
     inside = block_means(np.ones((h, w), np.float32), BLOCK)  # (hb, wb) in-frame fraction of each block
-    resid, blocks = [], []
-    for t in range(p):  # warping is per pair
+    rows = np.zeros((p, PAIR_COLUMNS["change"].stop))
+    for t in range(p):
+        row = rows[t]
+        fw, valid = flows.fw[t][gy, gx], flows.valid_fw[t][gy, gx]  # (h', w', 2), (h', w') sampled pixels
+        mag = magnitude(fw) / diag  # (h', w') diagonals/frame
+        row[PAIR_COLUMNS["speed"]] = soft_histogram(log_coord(mag, SCALES["speed"]), MAG_BINS)
+        row[PAIR_COLUMNS["direction"]] = _direction_histogram(fw, mag)
+        prev = (flows.bw[t - 1], flows.valid_bw[t - 1]) if t else before
+        if prev is not None:  # a pixel of frame t tracked to t-1 and t+1: central second difference
+            acc = magnitude(fw + prev[0][gy, gx]) / diag  # (h', w') diagonals/frame^2
+            row[PAIR_COLUMNS["acceleration"]] = _with_unmatched(acc, valid & prev[1][gy, gx], SCALES["acceleration"])
         pred, _ = warp(flows.frames[t + 1], flows.fw[t])  # (h, w, 3) frame t+1 seen from t
         r = pred - flows.frames[t]  # (h, w, 3) in [-1, 1]
-        resid.append(np.abs(r[gy, gx]).mean(-1))  # (h', w')
-        blocks.append(_block_residuals(r, flows.valid_fw[t], inside))
-    change = np.abs(flows.frames[1:, gy, gx] - flows.frames[:-1, gy, gx]).mean(-1)  # (P, h', w') in [0, 1]
-    return {
-        "speed_early": _normalised(speed[0]), "speed_late": _normalised(speed[1]),
-        "direction": _normalised(_direction_histogram(fw, mag)),
-        "acceleration": _normalised(accel),
-        "residual": _normalised(_with_unmatched(np.stack(resid), valid, SCALES["residual"])),
-        "flicker": _normalised(soft_histogram(log_coord(np.concatenate(blocks), SCALES["flicker"]), MAG_BINS)),
-        "change": _normalised(soft_histogram(log_coord(change, SCALES["residual"]), MAG_BINS)),
-    }
+        row[PAIR_COLUMNS["residual"]] = _with_unmatched(np.abs(r[gy, gx]).mean(-1), valid, SCALES["residual"])
+        blocks = _block_residuals(r, flows.valid_fw[t], inside)
+        row[PAIR_COLUMNS["flicker"]] = soft_histogram(log_coord(blocks, SCALES["flicker"]), MAG_BINS)
+        change = np.abs(flows.frames[t + 1][gy, gx] - flows.frames[t][gy, gx]).mean(-1)  # (h', w') in [0, 1]
+        row[PAIR_COLUMNS["change"]] = soft_histogram(log_coord(change, SCALES["residual"]), MAG_BINS)
+    return rows
 
 
-def appearance_blocks(small: np.ndarray) -> dict[str, np.ndarray]:
-    """colour_early, colour_late (Lab, each channel L1-normalised) and gradient
-    histograms of uint8 analysis frames (T, h, w, 3) RGB."""
-    t = small.shape[0]
-    half = max(1, t // 2)
+def frame_rows(small: np.ndarray) -> np.ndarray:
+    """Un-normalised Lab colour (8 bins per channel) and gradient histograms of each uint8
+    analysis frame (T, h, w, 3) RGB, float64 (T, 32) in ``FRAME_COLUMNS`` order."""
     gy, gx = _sample_grid(*small.shape[1:3])
-    lab = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in small])  # (T, h, w, 3) uint8, OpenCV 8-bit Lab
-    grads = np.stack([cv2.magnitude(cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(x, cv2.CV_32F, 0, 1, ksize=3))
-                      for x in lab[..., 0]])[:, gy, gx]  # (T, h', w') |grad L*|
-    coord = lab[:, gy, gx].astype(np.float32) * np.float32((COLOUR_BINS - 1) / 255.0)  # bins at 0 and 255, linear
-    out = {"gradient": _normalised(soft_histogram(log_coord(grads, SCALES["gradient"]), MAG_BINS))}
-    late = slice(half, None) if t >= 2 else slice(0, 1)  # a single frame is its own "late" half
-    for name, frames in (("colour_early", slice(0, half)), ("colour_late", late)):
-        out[name] = np.concatenate([_normalised(soft_histogram(coord[frames, ..., c], COLOUR_BINS)) / 3
+    rows = np.zeros((len(small), FRAME_COLUMNS["gradient"].stop))
+    for t, f in enumerate(small):
+        lab = cv2.cvtColor(f, cv2.COLOR_RGB2LAB)  # (h, w, 3) uint8, OpenCV 8-bit Lab
+        lum = lab[..., 0]
+        grad = magnitude_xy(cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3))
+        rows[t, FRAME_COLUMNS["gradient"]] = soft_histogram(log_coord(grad[gy, gx], SCALES["gradient"]), MAG_BINS)
+        coord = lab[gy, gx].astype(np.float32) * np.float32((COLOUR_BINS - 1) / 255.0)  # bins at 0 and 255, linear
+        rows[t, FRAME_COLUMNS["colour"]] = np.concatenate([soft_histogram(coord[..., c], COLOUR_BINS)
+                                                           for c in range(3)])
+    return rows
+
+
+def blocks_from_rows(pairs: np.ndarray, frames: np.ndarray) -> dict[str, np.ndarray]:
+    """The descriptor's block histograms (L1-normalised) from a whole video's ``pair_rows``
+    (P, 51) and ``frame_rows`` (T, 32): summed over pairs / frames (early and late halves:
+    the first max(1, P // 2) pairs, max(1, T // 2) frames)."""
+    p, t = len(pairs), len(frames)
+    half_p, half_t = max(1, p // 2), max(1, t // 2)
+    col = lambda rows, name: rows[:, PAIR_COLUMNS[name]].sum(0)  # noqa: E731
+    accel = col(pairs, "acceleration")
+    if p < 2:  # no middle frame: no measurable acceleration
+        accel = np.append(np.ones(1), np.zeros(MAG_BINS))
+    out = {
+        "speed_early": _normalised(pairs[:half_p, PAIR_COLUMNS["speed"]].sum(0)),
+        "speed_late": _normalised(pairs[half_p:, PAIR_COLUMNS["speed"]].sum(0)),
+        "direction": _normalised(col(pairs, "direction")), "acceleration": _normalised(accel),
+        "residual": _normalised(col(pairs, "residual")), "flicker": _normalised(col(pairs, "flicker")),
+        "change": _normalised(col(pairs, "change")),
+        "gradient": _normalised(frames[:, FRAME_COLUMNS["gradient"]].sum(0)),
+    }
+    late = slice(half_t, None) if t >= 2 else slice(0, 1)  # a single frame is its own "late" half
+    for name, part in (("colour_early", slice(0, half_t)), ("colour_late", late)):
+        colour = frames[part, FRAME_COLUMNS["colour"]].sum(0)  # (3 * COLOUR_BINS,)
+        out[name] = np.concatenate([_normalised(colour[c * COLOUR_BINS:(c + 1) * COLOUR_BINS]) / 3
                                     for c in range(3)])  # each channel 1/3 of the block
     return out
+
+
+class DescriptorState:
+    """The histogram rows of a video fed in order, window by window (``add``), and its
+    descriptor at the end: what streaming keeps (83 floats per frame)."""
+
+    def __init__(self):
+        self.pairs: list[np.ndarray] = []
+        self.frames: list[np.ndarray] = []
+
+    def add(self, pairs: np.ndarray, frames: np.ndarray) -> None:
+        """``pair_rows`` of the next pairs and ``frame_rows`` of the next frames."""
+        self.pairs.append(pairs)
+        self.frames.append(frames)
+
+    def descriptor(self) -> np.ndarray:
+        pairs, frames = np.concatenate(self.pairs), np.concatenate(self.frames)
+        if len(frames) < 2:
+            raise UserError(f"the video descriptor needs at least 2 frames, video has {len(frames)}")
+        return embed(blocks_from_rows(pairs, frames))
 
 
 def embed(blocks: dict[str, np.ndarray]) -> np.ndarray:
@@ -233,7 +293,16 @@ def video_descriptor(video, ctx=None) -> np.ndarray:
     if video.num_frames < 2:
         raise UserError(f"the video descriptor needs at least 2 frames, video has {video.num_frames}")
     small, _ = shared_analysis_frames(video, ctx)  # (T, h, w, 3) uint8
-    return embed({**motion_blocks(video_flows(video, ctx)), **appearance_blocks(small)})
+    state = DescriptorState()
+    state.add(pair_rows(video_flows(video, ctx)), frame_rows(small))
+    return state.descriptor()
+
+
+def chunk_rows(chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(``pair_rows``, ``frame_rows``) of a ``stream.FrameChunk``, memoised in the chunk
+    (``video_kd`` and ``video_fd`` share them)."""
+    return chunk.get("descriptor_rows", lambda: (pair_rows(chunk.flows("dis"), chunk.previous_pair("dis")),
+                                                 frame_rows(chunk.analysis()[0])))
 
 
 def block_slices() -> dict[str, slice]:

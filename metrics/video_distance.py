@@ -65,7 +65,10 @@ from vbench_lite.metrics import flow
 from vbench_lite.metrics.base import (
     LOWER, NEEDS_REFERENCE, UNDIRECTED, MetricSkipped, Output, Score, SetMetric, VideoContext,
 )
-from vbench_lite.metrics.video_descriptor import DIM, VERSION as DESCRIPTOR_VERSION, video_descriptor
+from vbench_lite.metrics.stream import Accumulator
+from vbench_lite.metrics.video_descriptor import (
+    DIM, VERSION as DESCRIPTOR_VERSION, DescriptorState, chunk_rows, video_descriptor,
+)
 from vbench_lite.video import Video
 
 SIGMAS = (0.2, 0.4, 0.8)  # RBF bandwidths in descriptor units (module docstring: "Kernel")
@@ -130,6 +133,18 @@ class VideoSetDistance(SetMetric):
         return None
 
     # ---------------------------------------------------------------- descriptors
+    def accumulator(self, case):
+        """With a reference folder: the descriptor's histogram rows window by window
+        (``video_descriptor.DescriptorState``). With ``ref=truth`` the case's truth is
+        compared frame by frame with the video (the oracle): the whole video is held."""
+        if self.reference_dir is None or getattr(case, "truth", None) is not None:
+            return None
+        return _DescriptorAccumulator(self, case)
+
+    def folder_row(self, x: np.ndarray, case) -> np.ndarray:
+        """The feature row of descriptor ``x`` against the reference folder."""
+        raise NotImplementedError
+
     def descriptor(self, video, ctx: VideoContext | None) -> np.ndarray:
         if video.num_frames < 3:
             raise MetricSkipped(f"{self.name} needs at least 3 frames (acceleration), video has {video.num_frames}")
@@ -189,7 +204,7 @@ class VideoKernelDistance(VideoSetDistance):
 
     @property
     def protocol(self) -> str:
-        """e.g. ``desc=v1,dim115/flow=dis-refined@384/ref=truth/kernel=rbf(0.15,0.3,0.6)/
+        """e.g. ``desc=v2,dim115/flow=dis-refined@384/ref=truth/kernel=rbf(0.2,0.4,0.8)/
         mmd2=u-stat,paired,by-case/se=jackknife-case``."""
         return (f"{self.descriptor_protocol()}/kernel=rbf({','.join(f'{s:g}' for s in SIGMAS)})"
                 f"/mmd2=u-stat,{self.layout},by-case/se=jackknife-case")
@@ -209,6 +224,10 @@ class VideoKernelDistance(VideoSetDistance):
         head = [case_hash(case.case_id if case is not None else "")]
         if self.reference_dir is None:
             return np.concatenate([head, x, self.truth_descriptor(video, case, ctx)])  # (1 + 2 DIM,)
+        return self.folder_row(x, case)
+
+    def folder_row(self, x, case):
+        head = [case_hash(case.case_id if case is not None else "")]
         ref = self.folder_descriptors()
         m = float(mmd.rbf_kernel(x[None], ref, SIGMAS).mean())
         return np.concatenate([head, x, [m, _reference_term(ref)]])  # (1 + DIM + 2,)
@@ -266,8 +285,11 @@ class VideoFrechetDistance(VideoSetDistance):
     def features(self, video, case, ctx: VideoContext) -> np.ndarray:
         x = self.descriptor(video, ctx)
         if self.reference_dir is not None:
-            return x
+            return self.folder_row(x, case)
         return np.concatenate([x, self.truth_descriptor(video, case, ctx)])  # (2 DIM,)
+
+    def folder_row(self, x, case):
+        return x
 
     def reference_features(self, cases: Iterable) -> np.ndarray | None:
         """The folder's descriptors; with ``ref=truth`` empty: each row carries its truth."""
@@ -284,3 +306,23 @@ class VideoFrechetDistance(VideoSetDistance):
                                 f"sets (got {len(x)} generated, {len(y)} reference); read video_kd at this size")
         return {"video_fd": Score(frechet_distance_from_features(x, y)),
                 "video_fd_n_generated": float(len(x)), "video_fd_n_reference": float(len(y))}
+
+
+class _DescriptorAccumulator(Accumulator):
+    """``features`` of a ``VideoSetDistance`` with a reference folder, from a stream."""
+
+    def __init__(self, metric: VideoSetDistance, case):
+        self.metric, self.case = metric, case
+        self.state = DescriptorState()
+
+    def update(self, chunk) -> None:
+        self.state.add(*chunk_rows(chunk))
+
+    def features(self, info) -> np.ndarray:
+        if info.num_frames < 3:
+            raise MetricSkipped(f"{self.metric.name} needs at least 3 frames (acceleration), video has "
+                                f"{info.num_frames}")
+        return self.metric.folder_row(self.state.descriptor(), self.case)
+
+    def result(self, info) -> dict:
+        return {}

@@ -50,8 +50,11 @@ class WarpingError(FlowMetric):
                "mean fraction of pixels excluded as occluded or inconsistent"),
     )
 
-    def compute(self, video, case, ctx):
-        errs, occ = warping_errors(self.flows(video, ctx))
+    def per_pair(self, flows, chunk=None):
+        return warping_errors(flows)
+
+    def summarise(self, arrays, video):
+        errs, occ = arrays
         return {
             "warping_error": Score(float(errs.mean()), errs),
             "warping_error_max": Score(float(errs.max())),

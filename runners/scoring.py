@@ -64,7 +64,16 @@ def check_video(video: Any, case: Case) -> Video:
 def score_item(source: Video | VideoFile | Any, case: Case, metrics: list[Metric]) -> ItemOutcome:
     """Read ``source`` (a ``VideoFile`` is read here: in a worker, the worker reads it),
     check it against ``case`` and score it. A video that cannot be read or is invalid
-    gives an outcome with ``error``; metric failures are skips, as in ``score_video``."""
+    gives an outcome with ``error``; metric failures are skips, as in ``score_video``.
+    A video file of a case without truth is scored in one decode pass holding a window
+    of frames (``runners.streaming``; ``$VBENCH_LITE_STREAM=0`` reads it whole instead),
+    with the same numbers."""
+    from vbench_lite.runners.streaming import score_stream, stream_enabled, streamable
+
+    if stream_enabled() and streamable(source, case):
+        outcome = score_stream(source, case, metrics)
+        if outcome is not None:
+            return outcome
     t0 = time.perf_counter()
     try:
         video = check_video(source.read() if isinstance(source, VideoFile) else source, case)

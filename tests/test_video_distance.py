@@ -59,7 +59,7 @@ def test_declarations_protocol_and_registry():
     assert outs["video_kd"].higher_is_better is LOWER and not outs["video_kd"].motion_confounded
     assert all(outs[n].higher_is_better is UNDIRECTED
                for n in ("video_kd_se", "video_kd_n_generated", "video_kd_n_reference"))
-    assert m.protocol == ("desc=v1,dim115/flow=dis-refined@384/ref=truth/kernel=rbf(0.2,0.4,0.8)/"
+    assert m.protocol == ("desc=v2,dim115/flow=dis-refined@384/ref=truth/kernel=rbf(0.2,0.4,0.8)/"
                           "mmd2=u-stat,paired,by-case/se=jackknife-case")
     assert m.identity() == {"version": "1", "protocol": m.protocol}
     spec = m.describe()["set_statistic"]
@@ -126,7 +126,9 @@ def kd_metric():
 def test_oracle_scores_exactly_zero(probe_cases):
     """The oracle's video is its truth: one descriptor serves both, every h_ij is 0."""
     value, se = kd(VideoKernelDistance(), [c.truth.render() for c in probe_cases], probe_cases)
-    assert value == 0.0 and se == 0.0
+    # the standard error's leave-one-out values are sums of kernels from x @ y.T on equal rows,
+    # which BLAS rounds differently from x @ x.T: ~1e-16, not 0, for some descriptors
+    assert value == 0.0 and se < 1e-12
 
 
 LADDERS = {  # degradation -> strengths, 0 first (the oracle)

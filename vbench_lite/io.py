@@ -14,10 +14,14 @@ stored file: 0.09 s), while flat rendered shapes shrink 150x at level 1 for 0.11
 (benchmarks/bench_eval.py, ``cache formats``). The mp4 written by ``write_preview`` is
 for humans only and never read back for scoring.
 
-Memory: a video is decoded whole and its metrics hold per-frame state, so memory
-grows with its length. Readers refuse a video longer than the frame budget
-(``$VBENCH_LITE_MAX_FRAMES``, default ``DEFAULT_MAX_FRAMES``; 0 = no limit) before
-decoding it, with one line saying how to raise the budget.
+Memory: ``read_video`` decodes a video whole, so memory grows with its length. It
+refuses a video longer than the frame budget (``$VBENCH_LITE_MAX_FRAMES``, default
+``DEFAULT_MAX_FRAMES``; 0 = no limit) before decoding it, with one line saying how to
+raise the budget. Video files scored by the runner are streamed instead
+(``runners.streaming``: a window of frames at a time, any length); there the budget binds
+only the metrics that still need the whole video (no accumulator: backbone metrics,
+RAFT flow, VBench's dimensions), and inputs that are read whole (arrays, frame folders,
+GIFs, generated videos).
 
 File names need not be valid UTF-8 (Linux allows any bytes): messages show such
 bytes escaped (``shown``), OpenCV -- which crashes on them -- never sees them.
@@ -54,7 +58,7 @@ ALLOW_PARTIAL_ENV = "VBENCH_LITE_ALLOW_PARTIAL"
 # count is the container's frame count, or its duration x fps where it declares none,
 # which is off by one frame on some muxers (never more, on the files tried).
 PARTIAL_TOLERANCE_FRAMES = 1
-# Frames per video read from a file. Scoring the default metrics held, measured
+# Frames per video held whole (see the module docstring). Scoring the default metrics held, measured
 # (peak RSS over the process before scoring, 2 cores): 0.19 MB per frame at 64x64 and
 # 4.7 MB per frame at 480x832 (decoded frames, flows at the analysis size, masks); so
 # 2048 frames -- 80 s at 25 fps -- take ~0.4 GB at 64x64 and ~10 GB at 480x832.
