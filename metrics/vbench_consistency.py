@@ -124,6 +124,14 @@ class VBenchBackgroundConsistency(_VBenchConsistency):
                "OpenAI CLIP ViT-B/32; timeline per frame", motion_confounded=True),
     )
 
+    def unavailable_reason(self) -> str | None:
+        # open_clip's LAION ViT-B-32 (``open_clip_model.safetensors``) has OpenAI's key names but
+        # plain GELU: it would load into the QuickGELU model and give numbers that are not VBench's
+        if self.weights_path is not None and Path(self.weights_path).suffix == ".safetensors":
+            return (f"{self.weights_path}: VBench's background consistency uses OpenAI's CLIP ViT-B/32 "
+                    f"(ViT-B-32.pt, a TorchScript file), not a safetensors checkpoint")
+        return super().unavailable_reason()
+
     def features(self, frames, path, device):
         from vbench_lite.metrics.vbench_features import clip_vbench_features
 

@@ -8,7 +8,10 @@ Sources (read for the facts, cited by line; nothing copied):
   number of scored frames (frame-weighted: a video of T frames weighs T - 1); temporal
   flickering (``temporal_flickering.py`` line 62), motion smoothness
   (``motion_smoothness.py`` line 178) and dynamic degree (``dynamic_degree.py`` line
-  148) take ``np.mean`` of the per-video values (dynamic degree's are booleans).
+  148) take ``np.mean`` of the per-video values (dynamic degree's are booleans). That is
+  VBench in one process; run distributed (world size > 1) it reports subject consistency
+  as the plain mean of per-video values instead (``subject_consistency.py`` lines 79-81)
+  while background consistency stays frame-weighted (lines 74-78). We follow one process.
 - board: Vchitect/VBench ``scripts/constant.py`` (commit 45e79ec): ``NORMALIZE_DIC``
   lines 64-81 (min/max per dimension), ``DIM_WEIGHT`` lines 32-49, ``QUALITY_LIST``
   lines 100-107, ``SEMANTIC_LIST`` lines 109-119, ``QUALITY_WEIGHT = 4`` and

@@ -121,14 +121,19 @@ def test_inputs_equal_vbench_transforms():
     assert vbench_dino_input(camera_clips()["pan_landscape"]).shape[-2:] == (224, 298)  # no crop
 
 
-def test_subject_consistency_equals_vbench_steps(dino_file):
+@pytest.fixture(scope="module")
+def subject_pairs(dino_file):
+    """clip name -> (ours (value, timeline), VBench's steps (value, video_sim, cnt))."""
     ref_model = RefDino(weights.load_state_dict(dino_file))
     metric = VBenchSubjectConsistency(weights_path=dino_file, device="cpu")
-    for name, frames in camera_clips().items():
-        value, timeline = _ours(metric, frames)
-        ref_value, _, cnt = subject_consistency_video(ref_model, frames)
+    return {name: (_ours(metric, frames), subject_consistency_video(ref_model, frames))
+            for name, frames in camera_clips().items()}
+
+
+def test_subject_consistency_equals_vbench_steps(subject_pairs):
+    for name, ((value, timeline), (ref_value, _, cnt)) in subject_pairs.items():
         assert abs(value - ref_value) < TOL, (name, value, ref_value)
-        assert len(timeline) == cnt == len(frames) - 1
+        assert len(timeline) == cnt == len(camera_clips()[name]) - 1
         assert 0.0 < value < 1.0
 
 
@@ -142,18 +147,13 @@ def test_background_consistency_equals_vbench_steps(clip_file):
         assert len(timeline) == cnt == len(frames) - 1
 
 
-def test_aggregate_is_frame_weighted_like_vbench(dino_file):
+def test_aggregate_is_frame_weighted_like_vbench(subject_pairs):
     """VBench's dimension value is sum of s_t over all videos / number of s_t; with
     videos of 8, 5 and 4 frames that differs from the mean of the per-video values."""
     from vbench_lite.reports.vbench_board import aggregate
 
-    ref_model = RefDino(weights.load_state_dict(dino_file))
-    metric = VBenchSubjectConsistency(weights_path=dino_file, device="cpu")
-    ours, refs = [], []
-    for frames in camera_clips().values():
-        value, timeline = _ours(metric, frames)
-        ours.append((value, len(timeline)))
-        refs.append(subject_consistency_video(ref_model, frames))
+    ours = [(value, len(timeline)) for (value, timeline), _ in subject_pairs.values()]
+    refs = [ref for _, ref in subject_pairs.values()]
     got = aggregate("vbench_subject_consistency", [v for v, _ in ours], [n for _, n in ours])
     assert abs(got - dimension_aggregate(refs)) < TOL
     assert abs(got - np.mean([v for v, _ in ours])) > 10 * TOL  # the weighting matters here
@@ -192,6 +192,9 @@ def test_missing_backbones_skip_with_reason(monkeypatch, tmp_path):
     assert "dino_vitbase16_pretrain.pth" in skipped["vbench_subject_consistency"]
     assert "ViT-B-32.pt" in skipped["vbench_background_consistency"]
     assert all("VBench" in r for r in skipped.values())
+    laion = tmp_path / "open_clip_model.safetensors"
+    laion.write_bytes(b"x")
+    assert "OpenAI's CLIP ViT-B/32" in VBenchBackgroundConsistency(weights_path=laion).unavailable_reason()
     assert METRICS.get("vbench_subject_consistency").outputs[0].name == "vbench_subject_consistency"
 
 
@@ -261,8 +264,6 @@ def _vbref_imports(module: str) -> bool:
     return r.returncode == 0
 
 
-@pytest.mark.skipif(not _vbref_imports("vbench.subject_consistency"), reason="no venv with the vbench package at /work/vbref "
-                    "(set VBENCH_REF_VENV)")
 def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
     """VBench's ``subject_consistency`` / ``background_consistency`` functions, unmodified,
     read GIFs (``load_video``'s PIL branch, lossless for our purposes: we score the
@@ -273,6 +274,9 @@ def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
     from PIL import Image, ImageSequence
 
     from vbench_lite.reports.vbench_board import aggregate
+
+    if not _vbref_imports("vbench.subject_consistency"):  # checked here, not at collection: it takes seconds
+        pytest.skip("no venv with the vbench package at /work/vbref (set VBENCH_REF_VENV)")
 
     paths, decoded = [], []
     for name, frames in camera_clips().items():
