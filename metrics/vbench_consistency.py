@@ -65,7 +65,7 @@ class _VBenchConsistency(Metric):
 
     def unavailable_reason(self) -> str | None:
         reason = weights.availability(self.backbone, self.weights_path)
-        return f"{reason} (VBench's {self.protocol} needs exactly this backbone)" if reason else None
+        return f"{reason} (VBench's {self.name.removeprefix('vbench_')} uses exactly this backbone)" if reason else None
 
     def identity(self) -> dict:
         """Version, VBench protocol and the full sha256 of the weights file (None when it

@@ -141,6 +141,17 @@ def test_report_vbench_layout_and_cal_final_score(store_with_runs, tmp_path, cap
     assert "quality/total score not computed" in printed and "aesthetic quality" in printed
 
 
+def test_without_timelines_consistency_falls_back_to_the_video_mean(tmp_path):
+    from vbench_lite.reports.vbench_export import summary_lines, vbench_results
+
+    with Store(tmp_path / "r.sqlite") as store:
+        run = write_vbench_run(store, "old", ("vbench_subject_consistency",), timelines=False)
+        export = vbench_results(store, run)
+        values = [r["value"] for r in store.scores(run)]
+    assert export.results["subject_consistency"][0] == pytest.approx(np.mean(values), abs=1e-12)
+    assert "video_mean (no timelines stored)" in "\n".join(summary_lines(export))
+
+
 def test_report_vbench_unknown_run_is_one_line(store_with_runs, capsys):
     path, _, _ = store_with_runs
     assert main(["report", "nope", "--format", "vbench", "--store", str(path)]) == 2

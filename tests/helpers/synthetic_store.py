@@ -179,10 +179,10 @@ VBENCH_LEVELS = {
 
 
 def write_vbench_run(store: Store, name: str, outputs=tuple(VBENCH_LEVELS), *, n_videos: int = 6, seed: int = 0,
-                     failed: int = 1, nan_item: str | None = None) -> str:
+                     failed: int = 1, nan_item: str | None = None, timelines: bool = True) -> str:
     """A finished eval run of ``n_videos`` files (``clip_<i>.mp4``, 5 + i frames) holding
     ``outputs``; ``failed`` more items failed; ``nan_item``: an output stored as NaN for
-    the first video. Declarations come from the registered metrics when they are
+    the first video; ``timelines=False`` stores no timelines (an older store). Declarations come from the registered metrics when they are
     registered; an output whose metric is not (yet) registered gets [0,1], higher is
     better, as VBench scores all five. Returns the run id."""
     rng = np.random.default_rng(seed)
@@ -209,6 +209,8 @@ def write_vbench_run(store: Store, name: str, outputs=tuple(VBENCH_LEVELS), *, n
             if out in ("vbench_subject_consistency", "vbench_background_consistency"):
                 timeline = np.clip(value + 0.01 * rng.standard_normal(4 + i), 0, 1)  # (T-1,) with T = 5 + i
                 value = float(timeline.astype("<f4").astype(np.float64).mean())  # the value is its mean
+            if not timelines:
+                timeline = None
             if out == nan_item and i == 0:
                 value = float("nan")
             rows.append(ScoreRow(out, value, units, hib, src, timeline))
