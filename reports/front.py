@@ -99,10 +99,23 @@ def _significant(a: pd.DataFrame, b: pd.DataFrame, single_case: bool, confidence
     return not (d.low <= 0 <= d.high), d.mean
 
 
+def _pair_tests(vals: list[pd.DataFrame], single: bool, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """(significant, mean difference j - i), each (N, N), for one output over every pair."""
+    n = len(vals)
+    sig, diff = np.zeros((n, n), bool), np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            g, d = _significant(vals[i], vals[j], single, confidence)
+            sig[i, j] = sig[j, i] = g
+            diff[i, j], diff[j, i] = d, -d
+    return sig, diff
+
+
 def analyse(runs: list[RunData], labels: list[str], x_name: str = "motion_px", y_name: str = "warping_error",
-            *, confidence: float = 0.95) -> Front | None:
+            *, confidence: float = 0.95, cache: dict | None = None) -> Front | None:
     """The front of ``runs`` (one per setting) on (x_name, y_name); None when an
-    output is missing everywhere or ``y_name`` declares no direction."""
+    output is missing everywhere or ``y_name`` declares no direction. ``cache``:
+    output -> pair tests, shared between calls on the same runs (the x axis)."""
     vals_x = [_values(d, x_name) for d in runs]
     vals_y = [_values(d, y_name) for d in runs]
     if all(v.empty for v in vals_x) or all(v.empty for v in vals_y):
@@ -116,18 +129,17 @@ def analyse(runs: list[RunData], labels: list[str], x_name: str = "motion_px", y
     sx = 1.0 if not np.isfinite(hib_x) or hib_x else -1.0  # motion has no direction: more is the knob's aim
     sy = 1.0 if hib_y else -1.0
     single = max(len(set(v["case_id"])) for v in vals_x + vals_y) == 1
-    n = len(runs)
     xs = np.array([_interval(v, single) for v in vals_x])  # (N, 3)
     ys = np.array([_interval(v, single) for v in vals_y])  # (N, 3)
-    distinct = np.zeros((n, n), bool)
-    better = np.zeros((n, n), bool)  # better[i, j]: j is significantly better than i on some axis
-    for i in range(n):
-        for j in range(i + 1, n):
-            gx, dx = _significant(vals_x[i], vals_x[j], single, confidence)
-            gy, dy = _significant(vals_y[i], vals_y[j], single, confidence)
-            distinct[i, j] = distinct[j, i] = gx or gy
-            better[i, j] = (gx and sx * dx > 0) or (gy and sy * dy > 0)
-            better[j, i] = (gx and sx * dx < 0) or (gy and sy * dy < 0)
+    cache = {} if cache is None else cache
+    for name, vals in ((x_name, vals_x), (y_name, vals_y)):
+        if name not in cache:
+            cache[name] = _pair_tests(vals, single, confidence)
+    (gx, dx), (gy, dy) = cache[x_name], cache[y_name]
+    distinct = gx | gy
+    np.fill_diagonal(distinct, False)
+    # better[i, j]: j is significantly better than i on some axis
+    better = (gx & (sx * dx > 0)) | (gy & (sy * dy > 0))
     ok = np.isfinite(xs[:, 0]) & np.isfinite(ys[:, 0])
     # j dominates i: significantly better on one axis, not significantly worse on the other
     dominated = (better & ~better.T & ok[None, :]).any(axis=1)
@@ -139,5 +151,6 @@ def sweep_fronts(runs: list[RunData], labels: list[str], y_outputs=("warping_err
     """y output -> ``Front`` of a sweep's runs (motion vs each error); {} for one run."""
     if len(runs) < 2:
         return {}
-    fronts = {y: analyse(runs, labels, "motion_px", y) for y in y_outputs}
+    cache: dict = {}  # the motion axis is tested once for both panels
+    fronts = {y: analyse(runs, labels, "motion_px", y, cache=cache) for y in y_outputs}
     return {y: f for y, f in fronts.items() if f is not None}
