@@ -236,7 +236,7 @@ def reading(line: Line, hib, ref_name: str) -> str:
     cells = line.cells
     parts = [ratio_text(c.mean, c.ref, hib) for c in cells.values()]
     if not any(parts) and not any(np.isfinite(c.ref) for c in cells.values()):
-        return f"no {ref_name.split()[-1]} value"
+        return f"no value of {ref_name}"
     if any(np.isfinite(c.ref) and abs(c.ref) <= ZERO and c.mean != 0 for c in cells.values()) and not all(parts):
         text = f"{ref_name} scores 0"
     else:
@@ -253,7 +253,7 @@ def reading(line: Line, hib, ref_name: str) -> str:
     if len(words) == 1 and len(tested) == len(cells):
         word = words.pop()
         return f"like {ref_name}: {text}" if word == "same" else f"{word}: {text}"
-    lead = ", ".join(f"{k.upper()} {'n.s.' if v == 'same' else v}" for k, v in tested.items())
+    lead = ", ".join(f"{k.upper()} {'like' if v == 'same' else v}" for k, v in tested.items())
     return f"{lead}: {text}"
 
 

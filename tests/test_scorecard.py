@@ -198,3 +198,17 @@ def test_report_json_carries_the_scorecard(probe_store, tmp_path, capsys):
     assert traj["id_cases"] == 8 and traj["id_ref"] > 0 and traj["ood_id"] is not None
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert html.index("id='scorecard'") < html.index("<h2>Summary")
+
+
+def test_mixed_verdicts_name_their_split():
+    from vbench_lite.reports.scorecard import Cell, Line, reading
+
+    line = Line("trajectories", "physics", ("velocity_error",), "world units/s", "lower",
+                {"id": Cell(mean=8.0, n=6, cases=6, ref=0.1, verdict="worse"),
+                 "ood": Cell(mean=0.12, n=6, cases=6, ref=0.1, verdict="same")})
+    assert reading(line, 0.0, "the oracle") == "ID worse, OOD like: 80x/<2x the oracle"
+    line.cells["ood"].verdict = ""  # too few cases: only ID tested
+    assert reading(line, 0.0, "the oracle") == "ID worse: 80x/<2x the oracle"
+    line.cells["ood"].ref = float("nan")
+    line.cells["id"].ref = float("nan")
+    assert reading(line, 0.0, "the oracle") == "no value of the oracle"
