@@ -45,7 +45,7 @@ def value_text(c: Cell) -> str:
     if not c.n:
         return "no values"
     if np.isfinite(c.low) and np.isfinite(c.high):
-        return f"{num(c.mean)} [{num(c.low, 2)}, {num(c.high, 2)}]"
+        return f"{num(c.mean)} [{num(c.low)}, {num(c.high)}]"
     if "all values equal" in c.note:
         return f"{num(c.mean)} (all equal)"
     if c.cases:
