@@ -223,7 +223,6 @@ def test_torchscript_archive_loads_as_state_dict(clip_file):
 _VBENCH_SCRIPT = r"""
 import json, sys, numpy as np, torch
 sys.path.insert(0, sys.argv[1])
-from PIL import Image, ImageSequence
 from helpers.vbench_reference import RefDino
 from vbench.subject_consistency import subject_consistency
 paths, dino, clip_file, dino_src = json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
@@ -266,13 +265,14 @@ def _vbref_imports(module: str) -> bool:
 
 def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
     """VBench's ``subject_consistency`` / ``background_consistency`` functions, unmodified,
-    read GIFs (``load_video``'s PIL branch, lossless for our purposes: we score the
-    frames PIL decodes). DINO is DINO's own ``VisionTransformer`` when a snapshot of
+    read mp4 files with decord (``load_video``, utils.py lines 146-156) while we read
+    them with ``vbench_lite.io.read_video``, so decoding is compared too. DINO is DINO's own ``VisionTransformer`` when a snapshot of
     facebookresearch/dino is here (torch.hub would need the network), else the
     transcription; CLIP is OpenAI's ``clip.load`` on our TorchScript file when OpenAI's
     ``clip`` package is installed there."""
-    from PIL import Image, ImageSequence
+    import cv2
 
+    from vbench_lite.io import read_video
     from vbench_lite.reports.vbench_board import aggregate
 
     if not _vbref_imports("vbench.subject_consistency"):  # checked here, not at collection: it takes seconds
@@ -280,11 +280,13 @@ def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
 
     paths, decoded = [], []
     for name, frames in camera_clips().items():
-        p = tmp_path / f"{name}.gif"
-        Image.fromarray(frames[0]).save(p, save_all=True, append_images=[Image.fromarray(f) for f in frames[1:]],
-                                        duration=100, loop=0)
+        p = tmp_path / f"{name}.mp4"
+        writer = cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"mp4v"), 8, frames.shape[2:0:-1])
+        for f in frames:
+            writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+        writer.release()
         paths.append(str(p))
-        decoded.append(np.stack([np.array(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(p))]))
+        decoded.append(read_video(p).frames)
     dino_src = ""
     if DINO_REPO.exists():  # DINO's own model code instead of the transcription
         shown = [subprocess.run(["git", f"--git-dir={DINO_REPO}", "show", f"HEAD:{name}"], capture_output=True,
