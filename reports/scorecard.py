@@ -402,8 +402,8 @@ def pooling_line(card: Scorecard, pooled: list[str]) -> str:
 def reference_line(data: RunData, floor_run: dict | None, reference: RunData | None) -> str:
     """One line saying what the reference point is."""
     if floor_run is not None:
-        return (f"reference: the simulator oracle on the same cases (floor run {floor_run['run_id']}): "
-                "the parse floor")
+        which = f"floor run {floor_run['run_id']}" if floor_run.get("run_id") else "floor runs of these cases"
+        return f"reference: the simulator oracle on the same cases ({which}): the parse floor"
     if reference is not None:
         n = int((reference.items["status"] == "ok").sum())
         return f"reference: the reference set {reference.label} ({n} videos, run {reference.run_id})"
@@ -443,8 +443,8 @@ def load_scorecard(store, ref: str | dict, *, confidence: float = 0.95) -> Score
             fs = load_run(store, floor_run).scores
             fs = fs[fs["case_id"] == SET_CASE_ID]
             floor_set = dict(zip(fs["metric"], fs["value"]))
-        else:  # floors over other case sets: per-item references only
-            floor_run = {"run_id": "several"}
+        else:  # floors over other case sets: per-item references only, no set-level one
+            floor_run = {"run_id": ""}
     reference = None
     ref_id = (data.run.get("provenance") or {}).get("reference_run")
     if ref_id:
