@@ -36,7 +36,7 @@ _MOTION_ENCODER = {"convc1": "convcorr1.0", "convc2": "convcorr2.0", "convf1": "
 
 def _rename(key: str) -> str | None:
     """torchvision name of one princeton-vl RAFT key (None: a duplicate to drop)."""
-    k = key.removeprefix("module.")  # VBench strips the DataParallel prefix too (dynamic_degree.py:118)
+    k = key.removeprefix("module.")  # VBench strips the DataParallel prefix too (dynamic_degree.py:36)
     k = re.sub(r"^fnet\.", "feature_encoder.", k)
     k = re.sub(r"^cnet\.", "context_encoder.", k)
     k = re.sub(r"^(\w+_encoder)\.conv1\.", r"\1.convnormrelu.0.", k)

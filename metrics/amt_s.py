@@ -22,7 +22,7 @@ multiples of 16 (networks/AMT-S.py:74-142):
    correlation read where the flows, scaled to the full interval (1/t, 1/(1-t)), land;
 5. the last decoder predicts 3 flow pairs, blending masks and residuals; each pair
    warps both images to t, and the prediction is their mean plus a small conv net's
-   correction over all of them, clamped to [0, 1] (blocks/multi_flow.py:121-154).
+   correction over all of them, clamped to [0, 1] (blocks/multi_flow.py:10-43).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class Pyramid(nn.Module):
 
 class Decoder(nn.Module):
     """conv, side-residual block, 2x transposed conv (blocks/ifrnet.py:78-111,
-    blocks/multi_flow.py:157-180). ``first``: input is the coarsest features of both
+    blocks/multi_flow.py:46-69). ``first``: input is the coarsest features of both
     images and t; else the previous feature, both warped features and both flows."""
 
     def __init__(self, cin: int, cout: int, first: bool = False):
@@ -291,7 +291,7 @@ class Model(nn.Module):
 
     def _combine(self, img0, img1, flow0, flow1, mask, res, mean):
         """Warp both images along each of the n fields, blend, add the residual and the
-        mean back, average the fields and add comb_block's correction (multi_flow.py:121-154)."""
+        mean back, average the fields and add comb_block's correction (blocks/multi_flow.py:10-43)."""
         b, _, h, w = flow0.shape
         n = NUM_FLOWS
         many = lambda x, c: torch.stack([x] * n, 1).reshape(-1, c, *x.shape[2:])  # noqa: E731  (B*n, c, ...)

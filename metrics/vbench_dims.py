@@ -4,7 +4,7 @@ Facts read from the ``vbench`` 0.1.5 wheel (file:line); the numbers equal VBench
 own functions per video (tests/test_vbench_dims.py), on VBench's scale.
 
 Frames. VBench decodes every frame with ``cv2.VideoCapture`` (temporal_flickering.py:16-27,
-dynamic_degree.py:178-195); ``vbench_lite.io`` decodes with the same OpenCV call, so the
+dynamic_degree.py:96-113); ``vbench_lite.io`` decodes with the same OpenCV call, so the
 frames are the same bytes (RGB here; VBench's flickering keeps BGR, which a mean
 absolute difference over channels does not see).
 
@@ -17,15 +17,15 @@ so values agree to float32 rounding (< 1e-6). VBench's *standard* prompt suite o
 scores videos that its separate ``static_filter`` CLI kept (cli/static_filter.py); like
 VBench's custom-input mode, this scores every video it is given.
 
-dynamic_degree (dynamic_degree.py:124-202). Frames are subsampled with stride
-``max(1, round(fps / 8))`` (:182, :198-202; Python's round, halves to even). Each
+dynamic_degree (dynamic_degree.py:42-120). Frames are subsampled with stride
+``max(1, round(fps / 8))`` (:100, :116-120; Python's round, halves to even). Each
 consecutive pair of the subsampled frames, replicate-padded to multiples of 8 and
 centred ("sintel" mode of RAFT's InputPadder, utils_core/utils.py:7-20), goes through
-RAFT (raft-things, 20 updates, :159). A pair's score is the mean of the largest
-``int(h * w * 0.05)`` flow magnitudes over the *padded* h x w field (:124-138). The
+RAFT (raft-things, 20 updates, :77). A pair's score is the mean of the largest
+``int(h * w * 0.05)`` flow magnitudes over the *padded* h x w field (:42-56). The
 threshold is ``6 * min(H, W) / 256`` of the unpadded frame and the count
-``round(4 * n / 16)`` for n subsampled frames (:141-143); the video is dynamic when at
-least that many pair scores exceed the threshold (:166-175; with a count of 0 any
+``round(4 * n / 16)`` for n subsampled frames (:59-61); the video is dynamic when at
+least that many pair scores exceed the threshold (:84-93; with a count of 0 any
 video with one pair is dynamic). The output is 1.0 (dynamic) or 0.0. Since the rule
 only counts, pairs are scored in batches and scoring stops once the verdict cannot
 change (enough pairs moved, or too few pairs are left); the verdict is the same.
@@ -34,7 +34,7 @@ RAFT here is torchvision's ``raft_large`` holding VBench's checkpoint
 
 Aggregates (what VBench reports per dimension): the mean of the per-video values over
 the videos scored -- temporal_flickering.py:62 (``np.mean(sim)``; with several ranks
-:72, sum / count), dynamic_degree.py:230 and :245 (mean of booleans = the fraction of
+:72, sum / count), dynamic_degree.py:148 and :163 (mean of booleans = the fraction of
 dynamic videos). VBench drops a video whose frames fail to load from flickering's mean
 silently (:58-59); here such a video is a failed item with its reason.
 """
@@ -50,11 +50,11 @@ from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
 from vbench_lite.metrics.flicker import frame_differences
 
-FLOW_UPDATES = 20  # RAFT refinement iterations VBench runs (dynamic_degree.py:159)
-TARGET_FPS = 8.0  # frames are subsampled to about 8 per second (dynamic_degree.py:182)
-TOP_FRACTION = 0.05  # share of the largest flow magnitudes a pair's score averages (:134)
-THRESHOLD_PX_PER_256 = 6.0  # threshold in px per 256 px of the shorter side (:143)
-COUNT_PER_16 = 4  # moving pairs needed per 16 subsampled frames (:143)
+FLOW_UPDATES = 20  # RAFT refinement iterations VBench runs (dynamic_degree.py:77)
+TARGET_FPS = 8.0  # frames are subsampled to about 8 per second (dynamic_degree.py:100)
+TOP_FRACTION = 0.05  # share of the largest flow magnitudes a pair's score averages (:52)
+THRESHOLD_PX_PER_256 = 6.0  # threshold in px per 256 px of the shorter side (:61)
+COUNT_PER_16 = 4  # moving pairs needed per 16 subsampled frames (:61)
 RAFT_PAD = 8  # InputPadder pads to multiples of 8 (RAFT utils_core/utils.py:9-16)
 RAFT_MIN_PADDED_SIDE = 128  # torchvision's RAFT needs 1/8-scale maps of >= 16 (4 levels)
 
@@ -66,13 +66,13 @@ def temporal_flickering_value(diffs: np.ndarray) -> float:
 
 
 def dynamic_stride(fps: float) -> int:
-    """Frame stride VBench samples at: ``max(1, round(fps / 8))`` (dynamic_degree.py:182)."""
+    """Frame stride VBench samples at: ``max(1, round(fps / 8))`` (dynamic_degree.py:100)."""
     return max(1, round(fps / TARGET_FPS))
 
 
 def dynamic_params(height: int, width: int, count: int) -> tuple[float, int]:
     """(threshold px, moving pairs needed) for ``count`` subsampled frames of
-    ``height`` x ``width`` (dynamic_degree.py:141-143)."""
+    ``height`` x ``width`` (dynamic_degree.py:59-61)."""
     return THRESHOLD_PX_PER_256 * (min(height, width) / 256.0), round(COUNT_PER_16 * (count / 16.0))
 
 
@@ -85,7 +85,7 @@ def sintel_padding(height: int, width: int) -> tuple[int, int, int, int]:
 
 def top_flow_magnitude(flow: np.ndarray) -> float:
     """Mean of the largest ``int(h*w*0.05)`` magnitudes of a float32 (2, h, w) flow
-    (dynamic_degree.py:128-136); NaN when that is no pixel, as VBench's mean of nothing."""
+    (dynamic_degree.py:46-54); NaN when that is no pixel, as VBench's mean of nothing."""
     rad = np.sqrt(np.square(flow[0]) + np.square(flow[1])).ravel()  # (h*w,) float32, as VBench
     cut = int(rad.size * TOP_FRACTION)
     if cut == 0:
@@ -94,7 +94,7 @@ def top_flow_magnitude(flow: np.ndarray) -> float:
 
 
 def verdict(moving: int, done: int, left: int, needed: int) -> bool | None:
-    """VBench's count rule (dynamic_degree.py:166-175) once it is decided: True when
+    """VBench's count rule (dynamic_degree.py:84-93) once it is decided: True when
     ``needed`` pair scores exceed the threshold (any pair at all when ``needed`` is
     0), False when the ``left`` pairs cannot get there, None while open."""
     if done + left == 0:

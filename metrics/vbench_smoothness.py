@@ -1,21 +1,21 @@
 """VBench's motion_smoothness: the steps around the AMT-S interpolator.
 
-VBench 0.1.5 (motion_smoothness.py:279-413) scores a video by how well a frame
+VBench 0.1.5 (motion_smoothness.py:33-167) scores a video by how well a frame
 interpolator recovers the frames it drops:
 
-1. decode every frame with ``cv2.VideoCapture``, RGB (:279-291);
-2. keep the even frames 0, 2, 4, ... (``extract_frame(start_from=0)``, :309-313, :366);
+1. decode every frame with ``cv2.VideoCapture``, RGB (:33-45);
+2. keep the even frames 0, 2, 4, ... (``extract_frame(start_from=0)``, :63-67, :120);
 3. each to float32 ``(1, 3, H, W) / 255`` (amt utils ``img2tensor``, utils.py:80-83),
    replicate-padded to multiples of 16, centred (amt ``InputPadder``, utils.py:54-60;
    divisor ``int(16 / scale)`` with ``scale`` 1 on CPU and on any GPU whose memory
-   covers the frame, :339-377);
-4. AMT-S predicts the middle frame of each consecutive pair (``embt`` = 0.5, :353, :390),
-   one interpolation round (``niters`` 1, :321);
+   covers the frame, :93-131);
+4. AMT-S predicts the middle frame of each consecutive pair (``embt`` = 0.5, :107, :144),
+   one interpolation round (``niters`` 1, :75);
 5. the prediction is unpadded and made uint8 by ``(x * 255).clip(0, 255)`` truncated
    (``tensor2img``, utils.py:86-89);
-6. per dropped (odd) frame the mean ``cv2.absdiff`` with its prediction (:402-413);
-   per video ``(255 - mean over frames) / 255`` (:397-399), in [0, 1], higher is smoother.
-   The dimension's aggregate is the mean over videos (:424; :437 with several ranks).
+6. per dropped (odd) frame the mean ``cv2.absdiff`` with its prediction (:156-167);
+   per video ``(255 - mean over frames) / 255`` (:151-153), in [0, 1], higher is smoother.
+   The dimension's aggregate is the mean over videos (:178; :191 with several ranks).
 
 ``smoothness_value`` does 2-6 with any interpolator; the metric runs it with AMT-S
 (``metrics/amt_s.py``, the published ``amt-s.pth`` through the weights manager; a
@@ -23,7 +23,7 @@ missing file is a skip with the reason, never a number from another interpolator
 Pairs go through AMT-S ``batch`` at a time (VBench: one); batching changes float32
 rounding only (measured 7e-6 on a prediction in [0, 1]; bit-identical at batch 1).
 VBench on a GPU shrinks frames whose area is large for the card's memory (scale < 1
-above ~2 Mpx on 24 GB, :372-377); these numbers are VBench's on a CPU or a card with
+above ~2 Mpx on 24 GB, :126-131); these numbers are VBench's on a CPU or a card with
 room, where it does not. The project's own weight-free ``motion_smoothness`` metric
 (flow acceleration, ``metrics/smoothness.py``) measures the same failure.
 """
@@ -41,8 +41,8 @@ from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
 
-AMT_PAD = 16  # AMT's InputPadder divisor at scale 1 (motion_smoothness.py:377)
-EMBT = 0.5  # the predicted frame lies halfway (motion_smoothness.py:353)
+AMT_PAD = 16  # AMT's InputPadder divisor at scale 1 (motion_smoothness.py:131)
+EMBT = 0.5  # the predicted frame lies halfway (motion_smoothness.py:107)
 
 # (k-1, 3, h, w) float32 predictions in [0, 1] of the middle frames of (img0, img1) pairs
 Interpolator = Callable[["object", "object"], "object"]

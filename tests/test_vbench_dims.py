@@ -237,7 +237,7 @@ def test_count_rule_with_early_stop_equals_vbench_rule():
         scores = list(rng.uniform(0, 2, n))
         needed = int(rng.integers(0, 6))
         full, moving = False, 0
-        for s in scores:  # dynamic_degree.py:166-175
+        for s in scores:  # dynamic_degree.py:84-93
             moving += s > 1.0
             if moving >= needed:
                 full = True
