@@ -159,6 +159,13 @@ def test_aggregate_is_frame_weighted_like_vbench(subject_pairs):
     assert abs(got - np.mean([v for v, _ in ours])) > 10 * TOL  # the weighting matters here
 
 
+def test_batch_option_does_not_change_the_numbers(dino_file, clip_file):
+    frames = camera_clips()["pan_portrait"]  # 5 frames: batches of 2 leave a remainder
+    for cls, path in ((VBenchSubjectConsistency, dino_file), (VBenchBackgroundConsistency, clip_file)):
+        one, two = (_ours(cls(weights_path=path, device="cpu", batch=b), frames)[0] for b in (1, 2))
+        assert abs(one - two) < TOL, cls.name
+
+
 def test_formula_clips_negative_cosines_and_skips_single_frames():
     f = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])  # cos to first: -1, 0; to previous: -1, 0
     value, per_frame = vbench_consistency(f)
