@@ -21,6 +21,7 @@ from vbench_lite.probes.parse import parse_video
 from vbench_lite.probes.perturb import perturb
 from vbench_lite.probes.truth import ProbeTruth
 from vbench_lite.probes.world import make_truth
+from vbench_lite.reports.rollout import rollout_windows, seam_ratio, window_means, window_spans
 
 MEMORY = ("offscreen", "revisit", "long_rollout")
 SEEDS = (0, 1, 2)
@@ -203,3 +204,65 @@ def test_permanence_metric_applies_by_feature_and_reports_the_memory_outputs():
     video = Video(roll.render(), fps=roll.fps)
     out = METRICS.get("position_error")().compute(video, case, VideoContext(video, case))
     assert set(out) == {"position_error", "position_error_growth"} and len(out["position_error"].timeline) == 128
+
+
+# ---- generators: the reference DiT chains its windows; the runner records every seam ----
+
+@pytest.mark.usefixtures("torch_one_thread")
+def test_reference_dit_rolls_out_a_long_case_over_eleven_windows():
+    from vbench_lite.generators.dit.generator import ReferenceDiTGenerator
+
+    gen = ReferenceDiTGenerator()
+    spec = gen.capabilities.render_spec()
+    case = next(c for c in resolve_suite("memory").cases(spec) if c.group == "long_rollout")
+    settings = gen.resolve_settings({"steps": 1})
+    video = gen.generate([case], settings)[0]
+    assert video.frames.shape == (128, 32, 32, 3) and np.array_equal(video.frames[:4], case.cond_frames)
+    assert gen.seams(settings, case.num_frames) == [15 + 12 * k for k in range(10)]  # 11 windows
+
+
+def test_the_runner_records_the_seams_of_the_longest_clip(tmp_path):
+    from vbench_lite.generators.base import Capabilities, Generator
+    from vbench_lite.generators.dit.windows import seam_pairs
+    from vbench_lite.runners.execute import execute
+    from vbench_lite.runners.plan import RunSpec
+    from vbench_lite.store import Store
+    from vbench_lite.video import Video
+
+    class WindowedOracle(Generator):  # the truth, declared as made in 16-frame windows
+        name = "windowed-oracle"
+
+        @property
+        def capabilities(self):
+            return Capabilities(text=True, cond_frames=4, max_batch=8)
+
+        def seams(self, settings, num_frames):
+            return seam_pairs(num_frames, 16, 4)
+
+        def generate(self, cases, settings):
+            return [Video(c.truth.render(), fps=c.fps) for c in cases]
+
+    cases = resolve_suite("memory").cases(RenderSpec(32, 32))
+    pick = [cases[0], next(c for c in cases if c.group == "long_rollout")]  # 32 and 128 frames
+    with Store(tmp_path / "r.sqlite") as st:
+        summary = execute(RunSpec("windowed-oracle", metrics=["position_error"]), st, generator=WindowedOracle(),
+                          cases=pick, progress=False)
+        assert summary.failed == 0
+        assert st.run(summary.run_id)["provenance"]["seams"] == seam_pairs(128, 16, 4)
+        growth = [r for r in st.scores(summary.run_id) if r["metric"] == "position_error_growth"]
+        windows = rollout_windows(st, summary.run_id, "position_error", case_prefix="long_rollout-")
+    assert len(growth) == 1 and abs(growth[0]["value"]) < 0.002  # the long clip only, at the floor
+    assert list(windows["frames"])[:3] == ["0-15", "16-27", "28-39"] and list(windows["frames"])[-1] == "124-127"
+    assert len(windows) == 11 and (windows["n"] == 1).all() and (windows["mean"] < 0.05).all()
+
+
+def test_window_means_and_seam_ratio():
+    seams = [15, 27]
+    assert window_spans(32, seams) == [(0, 16), (16, 28), (28, 32)] and window_spans(8, []) == [(0, 8)]
+    t = np.arange(32, dtype=float)  # an error growing by 1 a frame
+    assert np.allclose(window_means(t, seams), [7.5, 21.5, 29.5])
+    flat = np.ones(32)
+    assert seam_ratio(flat, seams) == 1  # seams no worse than anywhere else ...
+    flat[[16, 28]] = 4
+    assert seam_ratio(flat, seams) == 4  # ... or a jump at each window's first new frame
+    assert np.isnan(seam_ratio(flat, []))
