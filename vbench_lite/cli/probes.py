@@ -30,7 +30,7 @@ def register(sub) -> None:
     r.set_defaults(func=cmd_render)
 
     f = psub.add_parser("floor", help="print the parse floor table (mean per scenario and split)")
-    f.add_argument("--suite", default="default", help="default, probes-id, probes-ood or nightly")
+    f.add_argument("--suite", default="default", help="default, probes-id, probes-ood, nightly or memory")
     f.add_argument("--size", type=int, default=PROTOCOL.height)
     f.add_argument("--frames", type=int, default=PROTOCOL.num_frames)
     f.add_argument("--perturb", default="none", help="score a perturbed simulator instead")
@@ -117,7 +117,7 @@ def cmd_floor(args) -> int:
     run = prepare(spec)
     if not run.has_truth:
         from vbench_lite.errors import UserError
-        raise UserError(f"suite {args.suite!r} has no physics probes; use default, probes-id, probes-ood or nightly")
+        raise UserError(f"suite {args.suite!r} has no physics probes; use default, probes-id, probes-ood, nightly or memory")
     with Store(args.store or DEFAULT_STORE()) as store:
         summary = execute(run, store, progress=False)
         table = group_means(load_run(store, summary.run_id))
