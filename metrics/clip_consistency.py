@@ -120,17 +120,31 @@ class ClipConsistency(Metric):
     def embeddings(self, video, ctx: VideoContext) -> np.ndarray:
         """(T, D) unit-norm image embeddings, memoised in ``ctx`` (shared with
         ``identity_drift_clip`` when both use the same checkpoint)."""
+        key, embed, _ = self.embedder()
+        return ctx.get(key, lambda: embed(video.frames))
+
+    def embedder(self):
+        """(memo key, uint8 frames (T, H, W, 3) -> (T, D) unit-norm embeddings, frames per batch)."""
         from vbench_lite.metrics.image_features import clip_image_embeddings
 
         path = self.weights_file()
-        key = f"clip-image:{self.model_name}:{path}"
-        return ctx.get(key, lambda: clip_image_embeddings(video.frames, self.model_name, path, self.device,
-                                                          self.batch))
+        return (f"clip-image:{self.model_name}:{path}",
+                lambda frames: clip_image_embeddings(frames, self.model_name, path, self.device, self.batch),
+                self.batch)
 
     def compute(self, video, case, ctx: VideoContext) -> dict[str, Score | float]:
+        return self.summarise(self.embeddings(video, ctx), case)
+
+    def accumulator(self, case):
+        """Per-frame embeddings in the whole-video pass's batches (``stream.FrameBatches``)."""
+        from vbench_lite.metrics.stream import EmbeddingAccumulator
+
+        key, embed, batch = self.embedder()
+        return EmbeddingAccumulator(key, embed, batch, lambda emb, info: self.summarise(emb, case))
+
+    def summarise(self, emb: np.ndarray, case) -> dict[str, Score | float]:
         from vbench_lite.metrics.image_features import clip_text_embedding
 
-        emb = self.embeddings(video, ctx)  # (T, D)
         value, curve = frame_consistency(emb)
         out: dict[str, Score | float] = {"clip_frame_consistency": Score(value, curve)}
         if case is not None and getattr(case, "prompt", ""):

@@ -247,10 +247,19 @@ class FVD(SetMetric):
         return np.concatenate(rows) if rows else np.zeros((0, 0))
 
     def features(self, video, case, ctx: VideoContext) -> np.ndarray:
-        if video.num_frames < self.clip_length:
+        return self._first_clip_features(video.frames, video.num_frames)
+
+    def accumulator(self, case):
+        """Holds the first ``clip_length`` frames of a streamed video (the clip FVD reads)."""
+        from vbench_lite.metrics.stream import FirstFrames
+
+        return FirstFrames(self.clip_length, lambda frames, info: self._first_clip_features(frames, info.num_frames))
+
+    def _first_clip_features(self, frames: np.ndarray, num_frames: int) -> np.ndarray:
+        if num_frames < self.clip_length:
             raise MetricSkipped(f"FVD ({self.num_frames} frames, stride {self.frame_stride}) needs at least "
-                                f"{self.clip_length} frames, video has {video.num_frames}")
-        return self.clip_features(video.frames)
+                                f"{self.clip_length} frames, video has {num_frames}")
+        return self.clip_features(frames)
 
     def reference_features(self, cases: Iterable) -> np.ndarray | None:
         """(N, num_classes) float64 features of the reference set: the videos in

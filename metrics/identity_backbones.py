@@ -34,7 +34,17 @@ class _BackboneDrift(Metric):
     tag: ClassVar[str]
 
     def compute(self, video, case, ctx: VideoContext) -> dict[str, Score | float]:
-        curve = drift_curve(self.embed(video, ctx))  # (T,)
+        return self.summarise(self.embed(video, ctx))
+
+    def accumulator(self, case):
+        """Per-frame embeddings in the whole-video pass's batches (``stream.FrameBatches``)."""
+        from vbench_lite.metrics.stream import EmbeddingAccumulator
+
+        key, embed, batch = self.embedder()
+        return EmbeddingAccumulator(key, embed, batch, lambda rows, info: self.summarise(rows))
+
+    def summarise(self, embeddings: np.ndarray) -> dict[str, Score | float]:
+        curve = drift_curve(embeddings)  # (T,)
         summary = drift_summary(curve)
         return {
             f"identity_drift_{self.tag}": Score(summary["final"], curve),
@@ -42,6 +52,11 @@ class _BackboneDrift(Metric):
         }
 
     def embed(self, video, ctx: VideoContext) -> np.ndarray:
+        key, embed, _ = self.embedder()
+        return ctx.get(key, lambda: embed(video.frames))
+
+    def embedder(self):
+        """(memo key, uint8 frames (T, H, W, 3) -> (T, D) unit-norm embeddings, frames per batch)."""
         raise NotImplementedError
 
 
@@ -84,12 +99,12 @@ class IdentityDriftDino(_BackboneDrift):
             pass
         return ident
 
-    def embed(self, video, ctx: VideoContext) -> np.ndarray:
+    def embedder(self):
         from vbench_lite.metrics.image_features import dino_embeddings
 
         path = str(weights.resolve(self.backbone, self.weights_path))
         self.device = self.device or default_device()
-        return ctx.get(f"dino-image:{path}", lambda: dino_embeddings(video.frames, path, self.device, self.batch))
+        return f"dino-image:{path}", lambda frames: dino_embeddings(frames, path, self.device, self.batch), self.batch
 
 
 class IdentityDriftClip(_BackboneDrift):
@@ -114,5 +129,5 @@ class IdentityDriftClip(_BackboneDrift):
         clip = self._clip.identity()
         return {**super().identity(), "model": clip["model"], "weights_sha256": clip["weights_sha256"]}
 
-    def embed(self, video, ctx: VideoContext) -> np.ndarray:
-        return self._clip.embeddings(video, ctx)
+    def embedder(self):
+        return self._clip.embedder()

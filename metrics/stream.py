@@ -57,6 +57,8 @@ class FrameChunk:
         if previous is not None:
             previous.previous = None  # keep one window back, not the whole video
         self._memo: dict[str, Any] = {}
+        # per-video state metrics share across chunks (``FrameBatches``), handed from chunk to chunk
+        self.video: dict[str, Any] = previous.video if previous is not None else {}
 
     def get(self, key: str, fn: Callable[[], Any]) -> Any:
         if key not in self._memo:
@@ -133,3 +135,72 @@ class PairAccumulator(Accumulator):
     def result(self, info: StreamInfo) -> dict[str, Score | float]:
         arrays = tuple(np.concatenate(col) for col in zip(*self.parts))
         return self.summarise(arrays, info)
+
+
+class FrameBatches:
+    """Full-size frames of one video embedded ``batch`` at a time by ``embed`` (uint8 (B, H, W,
+    3) -> (B, D)), in the batches a whole-video pass makes (frames 0..B-1, B..2B-1, ...,
+    whatever the windows), so the rows equal the whole video's to the bit. Holds fewer than
+    ``batch`` frames between windows. Shared by the metrics that read one backbone's
+    embeddings (``FrameChunk.video``): each feeds every chunk, the first one counts."""
+
+    def __init__(self, embed: Callable[[np.ndarray], np.ndarray], batch: int):
+        self.embed, self.batch = embed, batch
+        self.pending: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+        self.fed = 0  # frames fed so far
+        self._all: np.ndarray | None = None
+
+    def update(self, chunk: FrameChunk) -> None:
+        if chunk.start < self.fed:
+            return  # another metric fed this chunk already
+        self.fed = chunk.start + len(chunk.frames)
+        self.pending.extend(chunk.frames)
+        while len(self.pending) >= self.batch:
+            self.rows.append(self.embed(np.stack(self.pending[:self.batch])))
+            del self.pending[:self.batch]
+
+    def result(self) -> np.ndarray:
+        """(T, D) rows of every frame fed."""
+        if self._all is None:
+            if self.pending:
+                self.rows.append(self.embed(np.stack(self.pending)))
+                self.pending = []
+            self._all = np.concatenate(self.rows)
+        return self._all
+
+
+class EmbeddingAccumulator(Accumulator):
+    """Per-frame embeddings (``FrameBatches`` shared under ``key``), then ``summarise(rows, info)``."""
+
+    def __init__(self, key: str, embed: Callable[[np.ndarray], np.ndarray], batch: int,
+                 summarise: Callable[[np.ndarray, StreamInfo], dict]):
+        self.key, self.embed, self.batch, self.summarise = f"{key}:batch{batch}", embed, batch, summarise
+        self.batches: FrameBatches | None = None
+
+    def update(self, chunk: FrameChunk) -> None:
+        if self.batches is None:
+            self.batches = chunk.video.setdefault(self.key, FrameBatches(self.embed, self.batch))
+        self.batches.update(chunk)
+
+    def result(self, info: StreamInfo) -> dict[str, Score | float]:
+        return self.summarise(self.batches.result(), info)
+
+
+class FirstFrames(Accumulator):
+    """The first ``count`` frames of a video, for a metric that reads only those (FVD's clip):
+    ``features(info)`` is ``fn(frames (count, H, W, 3), info)``; holds ``count`` frames at most."""
+
+    def __init__(self, count: int, fn: Callable[[np.ndarray, StreamInfo], np.ndarray]):
+        self.count, self.fn = count, fn
+        self.frames: list[np.ndarray] = []
+
+    def update(self, chunk: FrameChunk) -> None:
+        if len(self.frames) < self.count:
+            self.frames.extend(chunk.frames[: self.count - len(self.frames)])
+
+    def features(self, info: StreamInfo) -> np.ndarray:
+        return self.fn(np.stack(self.frames), info)
+
+    def result(self, info: StreamInfo) -> dict[str, Score | float]:
+        return {}
