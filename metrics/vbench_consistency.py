@@ -20,7 +20,7 @@ frame-weighted (sum of s_t over all videos / number of s_t, subject line 68,
 background line 64): ``reports/vbench_board.py``.
 
 Frames: all frames of the video as decoded (VBench reads every frame with decord,
-``utils.py`` lines 146-156; no sampling for these two dimensions).
+``utils.py`` lines 147-160; no sampling for these two dimensions).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 VBench (the ``vbench`` package, 0.1.5 read for these facts) does NOT use the
 backbones' own eval transforms. With ``read_frame=False`` (its default), a video is
-decoded whole (``vbench/utils.py`` ``load_video`` lines 146-156: every frame, decord,
-RGB), turned into a float32 tensor in [0, 255] (line 172, ``torch.Tensor(frames)``)
+decoded whole (``vbench/utils.py`` ``load_video`` lines 147-160: every frame, decord,
+RGB), turned into a float32 tensor in [0, 255] (line 174, ``torch.Tensor(frames)``)
 and then resized *as a float tensor* without antialiasing:
 
 - subject consistency, DINO ViT-B/16 (``utils.py`` lines 49-54, ``dino_transform``):
@@ -47,7 +47,7 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 def _float_frames(frames: np.ndarray, device) -> torch.Tensor:
     """uint8 (T, H, W, 3) -> float32 (T, 3, H, W) in [0, 255], VBench's ``torch.Tensor(frames)``
-    then ``permute(0, 3, 1, 2)`` (utils.py lines 172-173)."""
+    then ``permute(0, 3, 1, 2)`` (utils.py lines 174-175)."""
     frames = np.ascontiguousarray(frames)
     if not frames.flags.writeable:
         frames = frames.copy()  # torch.from_numpy warns on read-only arrays

@@ -272,7 +272,7 @@ def _vbref_imports(module: str) -> bool:
 
 def test_vbench_own_functions_agree(tmp_path, dino_file, clip_file):
     """VBench's ``subject_consistency`` / ``background_consistency`` functions, unmodified,
-    read mp4 files with decord (``load_video``, utils.py lines 146-156) while we read
+    read mp4 files with decord (``load_video``, utils.py lines 147-160) while we read
     them with ``vbench_lite.io.read_video``, so decoding is compared too. DINO is DINO's own ``VisionTransformer`` when a snapshot of
     facebookresearch/dino is here (torch.hub would need the network), else the
     transcription; CLIP is OpenAI's ``clip.load`` on our TorchScript file when OpenAI's

@@ -23,7 +23,7 @@ from torchvision import transforms as T
 
 # ---------------------------------------------------------------- frames and transforms
 def load_video_tensor(frames: np.ndarray) -> torch.Tensor:
-    """utils.py lines 172-173: ``torch.Tensor(frames).permute(0, 3, 1, 2)`` -- float32 [0, 255]."""
+    """utils.py lines 174-175: ``torch.Tensor(frames).permute(0, 3, 1, 2)`` -- float32 [0, 255]."""
     return torch.Tensor(frames).permute(0, 3, 1, 2)
 
 
