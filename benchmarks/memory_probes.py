@@ -113,11 +113,14 @@ def main(argv=None) -> int:
         for k, frames in enumerate(pe[3]):
             print(f"| {k} | {frames} | {pe[0][k]:.2f} | {pe[1][k]:.3f} | {ve[0][k]:.2f} | {ve[1][k]:.3f} | "
                   f"{found_d[k]:.2f} | {found_f[k]:.2f} |")
-        ratios = [seam_ratio(t, seams) for t in
-                  (r["timeline"] for r in st.scores(dit.run_id, with_timelines=True)
-                   if r["metric"] == "velocity_error" and r["case_id"].startswith("long_rollout-"))]
-        print(f"\nvelocity error at the first frame after a seam / elsewhere (DiT, median over clips): "
-              f"{np.nanmedian(ratios):.2f}")
+        ratios = {}
+        for label, run_id in (("DiT", dit.run_id), ("floor", floor.run_id)):
+            r = np.array([seam_ratio(x["timeline"], seams) for x in st.scores(run_id, with_timelines=True)
+                          if x["metric"] == "velocity_error" and x["case_id"].startswith("long_rollout-")])
+            ratios[label] = [float(v) for v in r]
+            print(f"{'' if label == 'floor' else chr(10)}velocity error at the first frame after a seam / elsewhere, "
+                  f"{label}: median {np.nanmedian(r):.2f} over the {int(np.isfinite(r).sum())} of {r.size} clips "
+                  "with a value at a seam")
     if args.json:
         Path(args.json).write_text(json.dumps({"table": table, "windows": windows, "found": [found_d, found_f],
                                                "seams": seams, "seam_ratio": ratios}, default=float, indent=1))
