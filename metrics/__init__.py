@@ -22,9 +22,12 @@ METRICS.register("identity_drift", "vbench_lite.metrics.identity:IdentityDrift")
 METRICS.register("identity_drift_dino", "vbench_lite.metrics.identity_backbones:IdentityDriftDino")
 METRICS.register("identity_drift_clip", "vbench_lite.metrics.identity_backbones:IdentityDriftClip")
 METRICS.register("clip_consistency", "vbench_lite.metrics.clip_consistency:ClipConsistency")
+METRICS.register("vbench_subject_consistency", "vbench_lite.metrics.vbench_consistency:VBenchSubjectConsistency")
+METRICS.register("vbench_background_consistency", "vbench_lite.metrics.vbench_consistency:VBenchBackgroundConsistency")
 METRICS.register("fvd", "vbench_lite.metrics.fvd:FVD")
 METRICS.register("video_kd", "vbench_lite.metrics.video_distance:VideoKernelDistance")
 METRICS.register("video_fd", "vbench_lite.metrics.video_distance:VideoFrechetDistance")
+METRICS.register("physics_iq", "vbench_lite.metrics.physics_iq_metric:PhysicsIQ")  # needs reference_dir or probes
 # VBench's dimensions under their names, computed as vbench 0.1.x does
 METRICS.register("vbench_temporal_flickering", "vbench_lite.metrics.vbench_dims:VBenchTemporalFlickering")
 METRICS.register("vbench_dynamic_degree", "vbench_lite.metrics.vbench_dims:VBenchDynamicDegree")
@@ -43,7 +46,8 @@ def load_metrics(names: list[str] | None = None,
     """Instantiate metrics by name (default: every metric marked ``default``).
 
     ``options`` maps a metric name to constructor keywords (from the CLI's
-    ``--metric-set fvd.reference_dir=DIR``). Returns ``(metrics, skipped)`` where
+    ``--metric-set fvd.reference_dir=DIR``); a metric outside the default set that is
+    given options runs too. Returns ``(metrics, skipped)`` where
     ``skipped`` maps a metric name to the reason it cannot run here (module missing,
     backbone missing, ...). Unknown names given explicitly raise ``UserError`` with a
     suggestion.
@@ -65,8 +69,8 @@ def load_metrics(names: list[str] | None = None,
             metric = cls(**options.get(name, {}))
         except TypeError as exc:
             raise UserError(f"--metric-set {name}: {exc}") from None
-        if not explicit and not getattr(metric, "default", True):
-            continue
+        if not explicit and not getattr(metric, "default", True) and name not in options:
+            continue  # a metric outside the default set runs when named or configured (--metric-set)
         reason = metric.unavailable_reason()
         if reason:
             skipped[name] = reason

@@ -106,6 +106,24 @@ BACKBONES: dict[str, BackboneSpec] = {
             "https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/dino_deitsmall16_pretrain.pth",
             None, "torch", "DINO self-supervised ViT-S/16 image features",
         ),
+        # VBench's subject_consistency backbone: torch.hub ``dino_vitb16`` of
+        # facebookresearch/dino (hubconf.py lines 52-61 load this URL without a hash;
+        # vbench/utils.py lines 295-321 name the same file). No digest published: not checked.
+        BackboneSpec(
+            "dino-vitb16", "dino_vitbase16_pretrain.pth",
+            "https://dl.fbaipublicfiles.com/dino/dino_vitbase16_pretrain/dino_vitbase16_pretrain.pth",
+            None, "torch", "DINO self-supervised ViT-B/16 (VBench subject consistency)",
+        ),
+        # VBench's background_consistency backbone: OpenAI CLIP ``ViT-B/32`` (vbench/utils.py
+        # lines 244-254), a TorchScript archive. OpenAI's clip.py line 36 gives the URL and
+        # line 47 checks the file's sha256 against the URL's second-to-last segment.
+        BackboneSpec(
+            "clip-vit-b-32-openai", "ViT-B-32.pt",
+            "https://openaipublic.azureedge.net/clip/models/"
+            "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt",
+            "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af", "torch",
+            "OpenAI CLIP ViT-B/32 (VBench background consistency)",
+        ),
         # torchvision Raft_Large_Weights.C_T_SKHT_V2 / Raft_Small_Weights.C_T_V2
         # (torchvision/models/optical_flow/raft.py); the suffix is the sha256 prefix
         # that torch.hub.download_url_to_file(hash_prefix=...) checks.
@@ -389,6 +407,12 @@ def load_state_dict(path: str | os.PathLike) -> dict:
             from safetensors.torch import load_file
 
             sd = load_file(str(p), device="cpu")
+        elif _is_torchscript(p):  # OpenAI CLIP ships TorchScript archives (clip.py line 129 jit-loads them)
+            import warnings
+
+            with warnings.catch_warnings():  # torch >= 2.9 marks torch.jit deprecated; the files stay TorchScript
+                warnings.simplefilter("ignore", FutureWarning)
+                sd = dict(torch.jit.load(str(p), map_location="cpu").state_dict())
         else:
             sd = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt file, pickled objects, wrong format
@@ -399,6 +423,16 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     if not isinstance(sd, dict) or not all(torch.is_tensor(v) for v in sd.values()):
         raise UserError(f"weights file {p} does not hold a state dict of tensors")
     return sd
+
+
+def _is_torchscript(p: Path) -> bool:
+    """A ``torch.jit.save`` archive: a zip with the ``constants.pkl`` record (plain
+    ``torch.save`` files have none). ``torch.load(weights_only=True)`` refuses these;
+    ``torch.jit.load`` unpickles only TorchScript types, never arbitrary Python objects."""
+    if not zipfile.is_zipfile(p):
+        return False
+    with zipfile.ZipFile(p) as z:
+        return any(n.endswith("/constants.pkl") or n == "constants.pkl" for n in z.namelist())
 
 
 def backbone_status(backbone_id: str) -> dict[str, object]:

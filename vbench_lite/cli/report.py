@@ -42,8 +42,8 @@ MISMATCH_HELP = ("judge runs that differ in suites, geometry, cases or metric id
 
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", type=Path, help="results store (default: $VBENCH_LITE_STORE or "
-                   "./vbench_results/results.sqlite)")
+    p.add_argument("--store", type=Path, help="results store: an SQLite file, with the video cache and "
+                   "reports beside it (default: $VBENCH_LITE_STORE or ./vbench_results/results.sqlite)")
 
 
 def register(sub) -> None:
@@ -54,7 +54,11 @@ def register(sub) -> None:
     r.add_argument("-o", "--out", type=Path, help="HTML file (default: <store dir>/reports/<run>.html)")
     r.add_argument("--no-previews", action="store_true", help="no worst-case frames/GIFs")
     r.add_argument("--no-exports", action="store_true", help="HTML only (no Markdown/CSV/JSON/plots folder)")
-    r.add_argument("--format", choices=("table", "json", "markdown"), default="table", help="stdout format")
+    r.add_argument("--format", choices=("table", "json", "markdown", "physics_iq", "vbench"), default="table",
+                   help="stdout format; physics_iq: write Physics-IQ Verified's results CSV and metrics JSON of "
+                   "one run into the folder -o (default: <store dir>/reports/<run>_physics_iq); vbench: write "
+                   "each run's vbench_* outputs as VBench's <run>_eval_results.json into the folder -o "
+                   "(default: <store dir>/reports) and print VBench's aggregates and board values")
     r.add_argument("--detail", action="store_true", help="print units, notes, per-video values and full reasons "
                    "(default: a 100-column summary)")
     _store_arg(r)
@@ -120,23 +124,66 @@ def _print_df(df, fmt: str = "table", file=None) -> None:
 
 
 def cmd_report(args) -> int:
-    from vbench_lite.cli.output import print_views, section_view
+    from vbench_lite.cli.output import add_cards, print_views, section_view
     from vbench_lite.reports.build import build_report
     from vbench_lite.reports.export import to_json, to_markdown
     from vbench_lite.reports.html import report_label, report_path, save_report
     from vbench_lite.store import DEFAULT_STORE
 
+    if args.format == "physics_iq":
+        return _report_physics_iq(args)
+    if args.format == "vbench":
+        return _report_vbench(args)
     with _open(args) as store:
         rep = build_report(store, args.runs, previews=not args.no_previews)
+        views = [section_view(s) for s in rep.sections]
+        if args.format == "table" and not args.detail:
+            add_cards(store, views)  # the scorecard `run` prints
     if args.format == "json":
         print(json.dumps(to_json(rep), indent=2, default=str))
     elif args.format == "markdown":
         print(to_markdown(rep))
     else:  # the same summary `run` prints (a floor run asked for by name gets its table)
-        print_views([section_view(s) for s in rep.sections], detail=args.detail)
+        print_views(views, detail=args.detail)
     out = save_report(rep, args.out or report_path(args.store or DEFAULT_STORE(), report_label(rep)),
                       exports=not args.no_exports)
     print(f"report: {out}", file=sys.stderr)
+    return 0
+
+
+def _report_physics_iq(args) -> int:
+    """``report RUN --format physics_iq``: the run's files in Physics-IQ Verified's layout."""
+    from vbench_lite.errors import UserError
+    from vbench_lite.reports.data import resolve_run
+    from vbench_lite.reports.html import report_path, safe_name
+    from vbench_lite.reports.physics_iq_export import write_physics_iq
+    from vbench_lite.store import DEFAULT_STORE
+
+    if len(args.runs) != 1:
+        raise UserError("--format physics_iq exports one run at a time")
+    with _open(args) as store:
+        run = resolve_run(store, args.runs[0])
+        label = run.get("name") or run["run_id"]
+        folder = args.out or report_path(args.store or DEFAULT_STORE(), label).with_name(
+            f"{safe_name(label)}_physics_iq")
+        for path in write_physics_iq(store, run, folder):
+            print(path)
+    return 0
+
+
+def _report_vbench(args) -> int:
+    """``report RUN... --format vbench``: VBench's ``*_eval_results.json`` per run."""
+    from vbench_lite.reports.data import resolve_run
+    from vbench_lite.reports.vbench_export import summary_lines, write_vbench_results
+    from vbench_lite.store import DEFAULT_STORE
+
+    folder = args.out or Path(args.store or DEFAULT_STORE()).parent / "reports"
+    with _open(args) as store:
+        for ref in args.runs:
+            run = resolve_run(store, ref)
+            path, export = write_vbench_results(store, run, folder)
+            print(f"== {run.get('name') or run['run_id']} ({run['run_id']}): {path}")
+            print("\n".join(summary_lines(export)))
     return 0
 
 
@@ -250,6 +297,8 @@ def _records_of(df):
 def cmd_sweep(args) -> int:
     from vbench_lite.cli.output import WIDTH, fixed_width
     from vbench_lite.cli.run import execute_runs, plan_runs, write_main_report
+    from vbench_lite.cli.sweep import sweep_lines
+    from vbench_lite.reports.front import sweep_fronts
     from vbench_lite.reports import plots, tables
     from vbench_lite.reports.data import load_run
     from vbench_lite.reports.html import report_path, safe_name
@@ -271,12 +320,16 @@ def cmd_sweep(args) -> int:
     sweep = runs[0].run.get("sweep") or runs[0].label
     print(f"== {sweep}: {len(main)} runs of {runs[0].run.get('generator')}"
           + (f" (floor run {', '.join(f.run_id for f in floors)})" if floors else ""))
+    fronts = sweep_fronts(runs, labels)  # the front only between settings that differ beyond their intervals
     for i, s in enumerate(main, 1):
         print(f"#{i}  run {s.run_id}  {s.name}  ({s.ok}/{s.total} ok)")
-    for line in _sweep_means(summaries_t, fixed_width, WIDTH):
-        print(line)
-    print("Means over each run's items; intervals, ID/OOD and the floor per run are in the report.")
-    fig = plots.tradeoff_figure(summaries_t, labels)
+    if args.detail:
+        for line in _sweep_means(summaries_t, fixed_width, WIDTH):
+            print(line)
+        print("Means over each run's items; intervals, ID/OOD and the floor per run are in the report.")
+    else:
+        print("\n".join(sweep_lines(summaries_t, labels, fronts)))
+    fig = plots.tradeoff_figure(summaries_t, labels, fronts=fronts)
     if not args.no_report:
         path = write_main_report(args, summaries)
         if path:
