@@ -24,6 +24,9 @@ from vbench_lite.reports.compare import compare_runs
 from vbench_lite.reports.front import sweep_fronts
 from vbench_lite.reports.data import RunData, floor_scores, load_run, load_timelines, metric_info, resolve_run
 from vbench_lite.reports.previews import Preview, make_previews, truth_videos
+from vbench_lite.reports.segments import (
+    SEGMENT_FRAMES, run_segments, segments_figure, worst_segment_text, worst_segments,
+)
 from vbench_lite.reports.stats import MIN_CI_UNITS
 from vbench_lite.store import SET_CASE_ID, Store
 
@@ -61,7 +64,8 @@ class Report:
 
 
 def build_report(store: Store, refs: list[str], *, previews: bool = True, confidence: float = 0.95,
-                 compare: bool = True, title: str | None = None) -> Report:
+                 compare: bool = True, title: str | None = None, segment_frames: int = SEGMENT_FRAMES) -> Report:
+    """The report of runs ``refs``; ``segment_frames``: segment length of long videos (``reports.segments``)."""
     runs = []
     for ref in refs:
         run = resolve_run(store, ref)
@@ -85,7 +89,7 @@ def build_report(store: Store, refs: list[str], *, previews: bool = True, confid
                 comparisons.append(compare_runs(sections[0].data, s.data))
             except UserError as exc:  # e.g. no shared items: say so, keep the report
                 comparisons.append(pd.DataFrame({"note": [f"{s.data.label} vs {sections[0].data.label}: {exc}"]}))
-    figures, captions = _figures(store, sections)
+    figures, captions = _figures(store, sections, segment_frames)
     sweeps = {s.data.run.get("sweep") or "" for s in sections}
     if title:
         name = title
@@ -101,7 +105,7 @@ def build_report(store: Store, refs: list[str], *, previews: bool = True, confid
     return Report(name, sections, across, wide, comparisons, figures, captions, cards)
 
 
-def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
+def _figures(store: Store, sections: list[RunSection], segment_frames: int = SEGMENT_FRAMES) -> tuple[dict, dict]:
     figs: dict[str, Figure] = {}
     caps: dict[str, str] = {}
     labels = plots.setting_labels([s.data.run for s in sections])
@@ -126,6 +130,14 @@ def _figures(store: Store, sections: list[RunSection]) -> tuple[dict, dict]:
                 caps[f"timeline_{i}"] = (f"{s.data.label}: per-frame warping error of the worst clips and "
                                          "the mean over all clips; a spike at the same frame in every clip "
                                          "is a seam (e.g. a window boundary of a rollout).")
+        segs = run_segments(store, s.data.run_id, segment_frames)  # long videos only
+        worst = worst_segments(segs)
+        f = segments_figure(segs, worst)
+        if f is not None:
+            figs[f"segments_{i}"] = f
+            caps[f"segments_{i}"] = (f"{s.data.label}: the longest video in {segment_frames}-frame segments "
+                                     "(VBench-Long style), each output's segment mean over the video's mean; "
+                                     "ringed: its worst segment. " + worst_segment_text(worst, segment_frames))
         f = plots.physics_figure(s.physics)
         if f is not None:
             figs[f"physics_{i}"] = f

@@ -332,9 +332,11 @@ def report_label(report: Report) -> str:
 
 
 def write_report(store_path, run_ids: list[str], out: str | Path | None = None, *, previews: bool = True,
-                 exports: bool = False) -> Path:
+                 exports: bool = False, segment_frames: int | None = None) -> Path:
     """Build and write the report of ``run_ids`` (ids, names or 'latest'); ``out``
-    defaults to ``report_path`` of ``report_label``. Returns the HTML path."""
+    defaults to ``report_path`` of ``report_label``; ``segment_frames``: segment length of
+    long videos (``reports.segments``; None: its default). Returns the HTML path."""
     with open_store(store_path) as store:
-        report = build_report(store, list(run_ids), previews=previews)
+        kw = {} if segment_frames is None else {"segment_frames": int(segment_frames)}
+        report = build_report(store, list(run_ids), previews=previews, **kw)
     return save_report(report, out or report_path(store_path, report_label(report)), exports=exports)
