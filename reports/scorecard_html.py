@@ -24,6 +24,8 @@ table.card th{background:none;border-bottom:2px solid #ccc}table.card td.v{white
  font-variant-numeric:tabular-nums;text-align:right}table.card td.r{max-width:26em}
 table.card tr.block td{border-top:2px solid #ccc}.cardnote{font-size:.85em;color:#555;margin:.2em 0}
 .key span{display:inline-block;width:.9em;height:.9em;margin:0 .25em 0 .8em;vertical-align:-.1em}
+table.card td.bar{width:30%}table.card td.bar svg{max-width:100%;height:auto;display:block}
+table.card .nw{white-space:nowrap}@media (max-width:1000px){table.card{font-size:.8em}}
 """
 
 
@@ -75,8 +77,9 @@ def bars_svg(line: Line) -> str:
     labelled = len(cells) > 1
     off = LABEL_W if labelled else 0
     h = len(cells) * (BAR_H + GAP) + GAP
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{BAR_W + off + 30}" height="{h}" role="img" '
-             f'aria-label="{esc(line.dimension)}">']
+    w_all = BAR_W + off + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w_all}" height="{h}" viewBox="0 0 {w_all} {h}" '
+             f'role="img" aria-label="{esc(line.dimension)}">']
     for k, (split, c) in enumerate(cells):
         y = GAP + k * (BAR_H + GAP)
         if labelled:
@@ -109,7 +112,7 @@ def scorecard_html(card: Scorecard, *, title: str = "") -> str:
     rows, last_kind = [], None
     for ln in card.lines:
         physics = ln.kind == "physics"
-        vals = "<br>".join(f"{esc(k.upper() + ' ') if physics else ''}{esc(value_text(c))}"
+        vals = "<br>".join(f"<span class='nw'>{esc(k.upper() + ' ') if physics else ''}{esc(value_text(c))}</span>"
                            for k, c in ln.cells.items())
         if physics and np.isfinite(ln.ood_id):
             vals += f"<br><span class='muted'>OOD/ID {esc(times(ln.ood_id))}</span>"
@@ -119,7 +122,7 @@ def scorecard_html(card: Scorecard, *, title: str = "") -> str:
         rows.append(f"<tr{cls}><td><b>{esc(ln.dimension)}</b><br><span class='muted'>{esc(ln.units)}; "
                     f"{esc(ln.direction if ln.direction != '-' else 'no better side')}"
                     f"{' is better' if ln.direction != '-' else ''}</span></td><td class='v'>{vals}</td>"
-                    f"<td>{bars_svg(ln)}</td>"
+                    f"<td class='bar'>{bars_svg(ln)}</td>"
                     + (f"<td class='v'>{refs}</td><td class='r'>{esc(ln.reading)}</td>" if has_ref else "")
                     + "</tr>")
     key = ("<p class='cardnote key'>bar: the value; whisker: its 95% interval; black tick: the reference."

@@ -5,7 +5,8 @@ image and fit the page in headless Chromium (skipped without `chromium`, a failu
 CI=true).
 
 ``VBENCH_LITE_SCREENSHOTS=docs python -m pytest tests/test_report_browser.py`` also
-refreshes README's ``docs/report.png`` from this run.
+refreshes README's ``docs/report.png`` from this run, and ``VBENCH_LITE_README=update`` its
+transcript of bare ``vbench-lite run``.
 """
 
 import io
@@ -65,6 +66,12 @@ def shape(text: str) -> list[str]:
     return out
 
 
+def write_transcript(text: str) -> None:
+    doc = README.read_text(encoding="utf-8")
+    start = doc.index("```text\n$ vbench-lite run\n") + len("```text\n$ vbench-lite run\n")
+    README.write_text(doc[:start] + text + "\n" + doc[doc.index("```", start):], encoding="utf-8")
+
+
 def readme_transcript() -> str:
     text = README.read_text(encoding="utf-8")
     start = text.index("```text\n$ vbench-lite run\n") + len("```text\n$ vbench-lite run\n")
@@ -88,6 +95,8 @@ def test_bare_run_prints_the_scorecard_that_readme_shows(real):
     assert floor_line.endswith("the reference above")
     assert not any("does not apply to scenario" in ln for ln in lines)
     # README shows this very output (numbers, ids and times aside)
+    if os.environ.get("VBENCH_LITE_README") == "update":  # refresh README's transcript from this run
+        write_transcript(re.sub(r"\S*(?=vbench_results/)", "", text.strip("\n")))
     assert shape(readme_transcript()) == shape(text)
 
 
