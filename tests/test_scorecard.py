@@ -212,3 +212,20 @@ def test_mixed_verdicts_name_their_split():
     line.cells["ood"].ref = float("nan")
     line.cells["id"].ref = float("nan")
     assert reading(line, 0.0, "the oracle") == "no value of the oracle"
+
+
+def test_bars_are_coloured_by_verdict_and_go_logarithmic_past_two_decades():
+    import re
+
+    from vbench_lite.reports.scorecard import Cell, Line
+    from vbench_lite.reports.scorecard_html import COLOURS, bars_svg
+
+    def line(verdict, mean, ref):
+        return Line("flicker", "temporal", ("flicker",), "u", "lower",
+                    {"": Cell(mean=mean, low=mean * 0.9, high=mean * 1.1, n=8, cases=8, ref=ref, verdict=verdict)})
+
+    for verdict in ("worse", "better", "same", ""):
+        svg = bars_svg(line(verdict, 2.0, 1.0))
+        fill, = re.findall(r'<rect class="bar [^"]*"[^>]*fill="([^"]+)"', svg)
+        assert fill == COLOURS[verdict] and 'class="ref"' in svg and ">log<" not in svg
+    assert ">log<" in bars_svg(line("worse", 500.0, 1.0))  # 500x the reference: a log scale
