@@ -91,5 +91,5 @@ def nightly_suite() -> ProbeSuite:
 def memory_suite() -> ProbeSuite:
     """World-model memory (scenarios that declare ``memory``: off-screen, revisit, long
     rollout), 5 ID + 5 OOD cases each, enough for an interval per split. Not part of
-    ``default``: a long rollout asks for 4 clips' worth of frames."""
+    ``default``: a long rollout asks for 4 clips' span of frames (125 at the protocol)."""
     return ProbeSuite("memory", ("id", "ood"), 5)

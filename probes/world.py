@@ -11,8 +11,10 @@ fps and conditioning frames only decide how that world is observed: frame times,
 pixel scale (6.4 px per unit at the default 64x64), letterboxing of a non-square
 frame, and which frames a generator is given. Scores start at the protocol's
 first generated frame (0.4 s) whatever the observation. A scenario ``length``
-protocol clips long (``Scenario.length``, a long rollout) is sampled for that many
-clips' time and observed for ``length`` times the requested frame count.
+protocol clips long (``Scenario.length``, a long rollout) is sampled for ``length``
+times the protocol's 3.1 s and observed at the same fps for ``length`` times the
+requested clip's span: ``length * (num_frames - 1) + 1`` frames (so a frame rule
+of the form a*k + 1 -- 4k+1, 8k+1 -- still holds).
 """
 
 from __future__ import annotations
@@ -56,16 +58,16 @@ def make_truth(scenario: str, split: str, seed: int, height: int = PROBE_SIZE, w
     The world depends on (scenario, split, seed) alone; ``height`` x ``width`` (px),
     ``num_frames`` at ``fps`` and ``cond_frames`` (the leading frames the generator
     is given) only set how it is observed. ``num_frames`` is per protocol clip: a
-    scenario ``length`` clips long is observed for ``length * num_frames`` frames."""
+    scenario ``length`` clips long is observed for ``length * (num_frames - 1) + 1`` frames."""
     _check(scenario, split, height, width, num_frames, fps, cond_frames)
     clips = _scenarios.length(scenario)
-    duration = PROBE_DURATION if clips == 1 else (clips * PROBE_FRAMES - 1) / PROBE_FPS
+    duration = PROBE_DURATION if clips == 1 else clips * (PROBE_FRAMES - 1) / PROBE_FPS
     # a stable per-(scenario, split) stream so seed 3 of 'parabola' and of 'count' differ
     key = zlib.crc32(f"{scenario}/{split}".encode())
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, key])
     scene, params, prompt = build(scenario, split, rng, WORLD_HEIGHT, duration, PROBE_COND_TIME)
     return ProbeTruth(scenario, split, int(seed), scene, params, prompt, int(height), int(width),
-                      int(num_frames) * clips, float(fps), int(cond_frames))
+                      clips * (int(num_frames) - 1) + 1, float(fps), int(cond_frames))
 
 
 def sample_clip(scenario: str, split: str, seed: int, height: int = PROBE_SIZE, width: int = PROBE_SIZE,

@@ -86,11 +86,13 @@ def test_revisit_camera_pans_away_and_back_over_a_static_scene(split):
 
 def test_long_rollout_spans_ten_dit_windows_and_conserves_energy():
     t = make_truth("long_rollout", "id", 0)
-    assert t.num_frames == 128 and scenarios.length("long_rollout") == 4
+    assert t.num_frames == 125 and scenarios.length("long_rollout") == 4
     assert len(window_starts(t.num_frames, 16, 4)) >= 10  # the reference DiT's default windows
-    # a DiT run asks for its 32 frames per protocol clip: 4 x 32 at 32x32
+    # a DiT run asks for its 32 frames per protocol clip: 4 x 31 + 1 at 32x32; a 49-frame model (4k+1) gets
+    # 193 = 4 x 48 + 1, still 4k+1
+    assert make_truth("long_rollout", "id", 0, 32, 32, 49).num_frames == 193
     dit = make_truth("long_rollout", "id", 0, 32, 32, 32)
-    assert dit.render().shape == (128, 32, 32, 3)
+    assert dit.render().shape == (125, 32, 32, 3)
     v, m = t.traj.ball_vel, t.scene.masses
     energy = 0.5 * (m * (v ** 2).sum(-1)).sum(1)
     assert np.allclose(energy, energy[0], rtol=1e-9)  # elastic walls and collisions, exactly
@@ -105,7 +107,7 @@ def test_memory_suite_is_its_own_and_leaves_the_others_unchanged():
         assert suite.version == "2" and not set(MEMORY) & set(suite.scenarios)
     cases = mem.cases(RenderSpec(32, 32))
     assert len(cases) == 30
-    assert {c.num_frames for c in cases if c.group == "long_rollout"} == {128}
+    assert {c.num_frames for c in cases if c.group == "long_rollout"} == {125}
     assert {c.num_frames for c in cases if c.group != "long_rollout"} == {32}
 
 
@@ -203,7 +205,7 @@ def test_permanence_metric_applies_by_feature_and_reports_the_memory_outputs():
     assert "(only occlusion, offscreen, revisit)" in metric.applies_to(case)
     video = Video(roll.render(), fps=roll.fps)
     out = METRICS.get("position_error")().compute(video, case, VideoContext(video, case))
-    assert set(out) == {"position_error", "position_error_growth"} and len(out["position_error"].timeline) == 128
+    assert set(out) == {"position_error", "position_error_growth"} and len(out["position_error"].timeline) == 125
 
 
 # ---- generators: the reference DiT chains its windows; the runner records every seam ----
@@ -217,7 +219,7 @@ def test_reference_dit_rolls_out_a_long_case_over_eleven_windows():
     case = next(c for c in resolve_suite("memory").cases(spec) if c.group == "long_rollout")
     settings = gen.resolve_settings({"steps": 1})
     video = gen.generate([case], settings)[0]
-    assert video.frames.shape == (128, 32, 32, 3) and np.array_equal(video.frames[:4], case.cond_frames)
+    assert video.frames.shape == (125, 32, 32, 3) and np.array_equal(video.frames[:4], case.cond_frames)
     assert gen.seams(settings, case.num_frames) == [15 + 12 * k for k in range(10)]  # 11 windows
 
 
@@ -243,16 +245,16 @@ def test_the_runner_records_the_seams_of_the_longest_clip(tmp_path):
             return [Video(c.truth.render(), fps=c.fps) for c in cases]
 
     cases = resolve_suite("memory").cases(RenderSpec(32, 32))
-    pick = [cases[0], next(c for c in cases if c.group == "long_rollout")]  # 32 and 128 frames
+    pick = [cases[0], next(c for c in cases if c.group == "long_rollout")]  # 32 and 125 frames
     with Store(tmp_path / "r.sqlite") as st:
         summary = execute(RunSpec("windowed-oracle", metrics=["position_error"]), st, generator=WindowedOracle(),
                           cases=pick, progress=False)
         assert summary.failed == 0
-        assert st.run(summary.run_id)["provenance"]["seams"] == seam_pairs(128, 16, 4)
+        assert st.run(summary.run_id)["provenance"]["seams"] == seam_pairs(125, 16, 4)
         growth = [r for r in st.scores(summary.run_id) if r["metric"] == "position_error_growth"]
         windows = rollout_windows(st, summary.run_id, "position_error", case_prefix="long_rollout-")
     assert len(growth) == 1 and abs(growth[0]["value"]) < 0.002  # the long clip only, at the floor
-    assert list(windows["frames"])[:3] == ["0-15", "16-27", "28-39"] and list(windows["frames"])[-1] == "124-127"
+    assert list(windows["frames"])[:3] == ["0-15", "16-27", "28-39"] and list(windows["frames"])[-1] == "124-124"
     assert len(windows) == 11 and (windows["n"] == 1).all() and (windows["mean"] < 0.05).all()
 
 

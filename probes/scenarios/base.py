@@ -78,8 +78,8 @@ class Scenario:
     it is part of. ``since``: the probe-suite version in which it last changed -- a
     suite's version is the highest ``since`` of its scenarios, so a new or changed
     scenario bumps every suite it joins. ``integer``: parameters drawn as integers. ``length``:
-    the clip's length in protocol clips (32 frames at 10 fps each): the world is sampled for
-    that long and a generator is asked for ``length`` times its clip's frame count (same fps)."""
+    the clip's length in protocol clips (3.1 s each): the world is sampled for that long and
+    a generator making n-frame clips is asked for ``length * (n - 1) + 1`` frames at its fps."""
 
     name: str
     order: int

@@ -1,7 +1,7 @@
 """Probe scenario ``long_rollout`` (one declaration: ``SCENARIO``).
 
 Tests how errors pile up over a long rollout: two balls bounce elastically around a
-closed box (no gravity) for four protocol clips (128 frames at 10 fps, 12.7 s) --
+closed box (no gravity) for four protocol clips (12.4 s: 125 frames at 10 fps) --
 long enough that a windowed generator chains many windows (the reference DiT's
 16-frame windows with 4 frames of overlap: 11). Every ball state is exact, so the
 per-frame errors say where, and at which seams, the rollout drifts.
@@ -16,7 +16,7 @@ import numpy as np
 from vbench_lite.probes.scenarios.base import BALLS, COUNT, ENERGY, RADIUS, ROLLOUT, SPEED, Scenario, colors
 from vbench_lite.probes.scene import WORLD_WIDTH, Scene
 
-CLIPS = 4  # protocol clips: 128 frames at the protocol's 32 per clip
+CLIPS = 4  # protocol clips: 4 x 31 + 1 = 125 frames at the protocol's 32 per clip
 
 
 def build(rng, p, hw, duration, cond_time):
@@ -42,7 +42,7 @@ def build(rng, p, hw, duration, cond_time):
 
 SCENARIO = Scenario(
     name="long_rollout", order=110,
-    tests="error growth over a long rollout: two balls bounce in a closed box for 128 frames, errors "
+    tests="error growth over a long rollout: two balls bounce in a closed box for 125 frames, errors "
           "followed window by window",
     ranges={"speed": SPEED, "radius": RADIUS}, builder=build, features=frozenset({BALLS, COUNT, ENERGY, ROLLOUT}),
     suites=("memory",), since="3", length=CLIPS,
