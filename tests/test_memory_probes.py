@@ -268,3 +268,31 @@ def test_window_means_and_seam_ratio():
     flat[[16, 28]] = 4
     assert seam_ratio(flat, seams) == 4  # ... or a jump at each window's first new frame
     assert np.isnan(seam_ratio(flat, []))
+
+
+@pytest.mark.usefixtures("torch_one_thread")
+def test_a_diffusers_adapter_gets_the_memory_probes_through_the_normal_probe_path(tmp_path):
+    """CogVideoX (tiny random weights, real pipeline): frames=9 (4k+1) asks a long rollout for
+    4 x 8 + 1 = 33 frames, still 4k+1; made, parsed and scored like any probe -- no special code."""
+    from helpers.diffusers_testing import require_diffusers
+
+    require_diffusers()
+    from helpers.tiny_pipelines import tiny_cogvideox_folder
+    from vbench_lite.generators import create_generator
+    from vbench_lite.runners.execute import execute
+    from vbench_lite.runners.plan import RunSpec
+    from vbench_lite.store import Store
+
+    settings = {"model": str(tiny_cogvideox_folder(tmp_path / "cog")), "frames": "9", "height": "32",
+                "width": "32", "steps": "2", "device": "cpu"}
+    gen = create_generator("cogvideox")
+    spec = gen.capabilities_for(gen.resolve_settings(settings)).render_spec()
+    cases = resolve_suite("memory").cases(spec)
+    pick = [next(c for c in cases if c.group == g) for g in MEMORY]
+    assert [c.num_frames for c in pick] == [9, 9, 33]
+    with Store(tmp_path / "r.sqlite") as st:
+        summary = execute(RunSpec("cogvideox", settings=settings, metrics=["position_error"]), st,
+                          cases=pick[2:], progress=False)  # the long one (the others are ordinary 9-frame probes)
+        assert summary.failed == 0, summary.failure_reasons
+        scored = {(r["case_id"].split("-")[0], r["metric"]) for r in st.scores(summary.run_id)}
+    assert ("long_rollout", "position_error") in scored
