@@ -296,3 +296,13 @@ def test_a_diffusers_adapter_gets_the_memory_probes_through_the_normal_probe_pat
         assert summary.failed == 0, summary.failure_reasons
         scored = {(r["case_id"].split("-")[0], r["metric"]) for r in st.scores(summary.run_id)}
     assert ("long_rollout", "position_error") in scored
+
+
+def test_dit_training_data_holds_the_memory_probes_out_by_default(monkeypatch):
+    from vbench_lite.generators.dit import data
+    from vbench_lite.generators.dit.model import DiTConfig
+
+    drawn = []
+    monkeypatch.setattr(data, "world_clip", lambda sc, *a: drawn.append(sc) or (np.zeros((8, 16, 16, 3), np.uint8), "", 0.0))
+    next(data.clip_batches(DiTConfig(frames=8, height=16, width=16), 64, seed=1, source="world"))
+    assert set(drawn) == set(scenarios.in_suite("default"))  # the shipped recipe: the eight standard scenarios

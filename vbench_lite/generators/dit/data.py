@@ -150,18 +150,19 @@ def clip_batches(
     """Endless batches of fresh clips: ``(uint8 (B, T, H, W, 3), prompts, speeds)``.
 
     ``source`` "world": the scenarios of ``vbench_lite.probes.world`` (``scenarios``, or
-    every one when empty/None), ID split only, seeds ``seed * 10**7 + i`` (so a run never
+    those of the ``default`` suite when empty/None: the memory probes are held out), ID split only, seeds ``seed * 10**7 + i`` (so a run never
     repeats a clip; the probe suites use world seeds 0-7, so a run with ``seed >= 1`` never
     sees a probe world); "synthetic": moving squares.
     """
     rng = np.random.default_rng(seed)
     if source == "world":
+        from vbench_lite.probes.scenarios import in_suite
         from vbench_lite.probes.world import SCENARIOS
 
         unknown = sorted(set(scenarios or ()) - set(SCENARIOS))
         if unknown:
             raise ValueError(f"unknown scenarios {unknown}; known: {', '.join(SCENARIOS)}")
-        scenarios = list(scenarios) if scenarios else list(SCENARIOS)
+        scenarios = list(scenarios) if scenarios else list(in_suite("default"))
     i = 0
     while True:
         clips, prompts, speeds = [], [], []
