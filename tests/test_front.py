@@ -71,8 +71,8 @@ def test_sweep_of_settings_that_change_nothing_says_so_and_names_the_rule(tmp_pa
 
 
 def test_pick_over_seeds_gives_intervals_and_says_what_it_cannot_tell_apart(tmp_path, capsys):
-    """One image, five seeds: shaking the clip (jitter 1) is told apart from none, dropping
-    1% of the frames (none of 32) is not; the chosen clip is the first seed's."""
+    """One image, five seeds: dropping every frame it can (strength 1) moves significantly
+    less than the clean clip and is told apart; dropping 1% of 32 frames (none) is not."""
     import json
 
     from PIL import Image
@@ -81,21 +81,18 @@ def test_pick_over_seeds_gives_intervals_and_says_what_it_cannot_tell_apart(tmp_
     a = np.full((48, 64, 3), (40, 60, 90), np.uint8)
     a[16:32, 24:40] = (230, 80, 40)
     Image.fromarray(a).save(img)
-    base = ["pick", "-g", "degraded", "--set", "base=reference-dit", "--image", str(img), "--seeds", "0-4",
-            "--store", str(tmp_path / "s.sqlite"), "--no-progress", "--format", "json"]
-    assert main([*base, "--set", "kind=jitter", "--sweep", "strength=0,1", "--out", str(tmp_path / "a.npz")]) == 0
+    argv = ["pick", "-g", "degraded", "--set", "base=reference-dit", "--set", "kind=drop", "--image", str(img),
+            "--sweep", "strength=0,0.01,1", "--seeds", "0-4", "--store", str(tmp_path / "s.sqlite"),
+            "--no-progress", "--out", str(tmp_path / "a.npz")]
+    assert main([*argv, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["seeds"] == [0, 1, 2, 3, 4]
-    still, shaken = doc["settings"]
-    assert shaken["motion_px_interval"][0] > still["motion_px_interval"][1]  # intervals over seeds, apart
-    assert still["not_distinguishable_from"] == [] and not any("caution" in r for r in doc["reason"])
-    assert main([*base, "--set", "kind=drop", "--sweep", "strength=0,0.01", "--out", str(tmp_path / "b.npz")]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert doc["settings"][0]["not_distinguishable_from"] == ["strength=0.01"]
+    clean, same, dropped = doc["settings"]
+    lo, hi = clean["motion_px_interval"]  # an interval over the seeds around each mean
+    assert lo < clean["motion_px"] < hi and dropped["motion_px"] < clean["motion_px"]
+    assert clean["not_distinguishable_from"] == ["strength=0.01"] and dropped["not_distinguishable_from"] == []
     assert any(r.startswith("caution: ") and "is not distinguishable from" in r for r in doc["reason"])
-    assert main([*base[:-2], "--set", "kind=drop", "--sweep", "strength=0,0.01", "--out",
-                 str(tmp_path / "b.npz")]) == 0  # the same runs, as a table
-    out = capsys.readouterr().out
-    assert "not distinguishable: no two of the 2 settings" in " ".join(out.split())
-    assert "[95% interval over seeds]" in " ".join(out.split())
-    assert max(len(ln) for ln in out.splitlines() if str(tmp_path) not in ln) <= 100
+    assert main(argv) == 0  # the same runs (resumed), as a table
+    out = " ".join(capsys.readouterr().out.split())
+    assert "not distinguishable on it: strength=0 ~ strength=0.01" in out
+    assert "[95% interval over seeds]" in out
