@@ -62,7 +62,7 @@ import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
 from vbench_lite.metrics.base import LOWER, UNDIRECTED, Output, Score
-from vbench_lite.metrics.flow import PairFlows, warp
+from vbench_lite.metrics.flow import PairFlows
 
 BLOCK = 16  # analysis px per block side: many pixels to average interpolation noise out, still local
 MIN_VALID_FRACTION = 0.5  # a block needs half of its (in-frame) pixels matched to be trusted
@@ -118,7 +118,7 @@ def pair_flicker(flows: PairFlows, block: int = BLOCK) -> np.ndarray:
     (module docstring), fraction of full scale in [0, 1]."""
     out = []
     for t in range(len(flows.fw)):
-        pred, _ = warp(flows.frames[t + 1], flows.fw[t])  # (h, w, 3) frame t+1 seen from t
+        pred = flows.warped_next(t)  # (h, w, 3) frame t+1 seen from t
         out.append(block_flicker(pred - flows.frames[t], flows.valid_fw[t], block))
     return np.asarray(out, np.float64)
 

@@ -32,7 +32,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cv2
@@ -82,6 +82,18 @@ class PairFlows:
     valid_bw: np.ndarray
     scale: float
     backend: str
+    # frame t+1 warped onto frame t, per pair, kept when a dict (flows of a streamed window,
+    # ``stream.FrameChunk.flows``: a bounded number of pairs); None: computed on every call
+    warped: dict | None = field(default=None, repr=False, compare=False)
+
+    def warped_next(self, t: int) -> np.ndarray:
+        """``warp(frames[t + 1], fw[t])``: frame t+1 seen from frame t, (h, w, 3) float32; what
+        warping error, flicker and the video descriptor each read (kept in ``warped``)."""
+        if self.warped is None:
+            return warp(self.frames[t + 1], self.fw[t])[0]
+        if t not in self.warped:
+            self.warped[t] = warp(self.frames[t + 1], self.fw[t])[0]
+        return self.warped[t]
 
 
 def analysis_factor(height: int, width: int, target: int = ANALYSIS_TARGET_SIDE) -> int:

@@ -88,8 +88,12 @@ class FrameChunk:
 
     def flows(self, backend: str = "dis", raft_path=None) -> PairFlows:
         """``PairFlows`` of this chunk's pairs (``first_pair`` onwards)."""
-        return self.get(f"flow:{backend}", lambda: pair_flows(self.analysis_window(), self.analysis()[1],
-                                                              backend, raft_path))
+        def compute():
+            flows = pair_flows(self.analysis_window(), self.analysis()[1], backend, raft_path)
+            flows.warped = {}  # a window's warped frames are shared by the metrics that read them
+            return flows
+
+        return self.get(f"flow:{backend}", compute)
 
     def previous_pair(self, backend: str = "dis") -> tuple[np.ndarray, np.ndarray] | None:
         """(bw, valid_bw) of the pair before this chunk's first, (h, w, 2) and (h, w), or None

@@ -67,7 +67,7 @@ import numpy as np
 
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.flicker import BLOCK, MIN_VALID_FRACTION, block_means
-from vbench_lite.metrics.flow import PairFlows, magnitude, magnitude_xy, shared_analysis_frames, video_flows, warp
+from vbench_lite.metrics.flow import PairFlows, magnitude, magnitude_xy, shared_analysis_frames, video_flows
 
 # bump with any change of blocks, bins, scales or weights (part of the protocol). 2: histograms
 # summed per frame pair and per frame (v1 pooled all pixels into one histogram call), so a
@@ -203,7 +203,7 @@ def pair_rows(flows: PairFlows, before: tuple[np.ndarray, np.ndarray] | None = N
         if prev is not None:  # a pixel of frame t tracked to t-1 and t+1: central second difference
             acc = magnitude(fw + prev[0][gy, gx]) / diag  # (h', w') diagonals/frame^2
             row[PAIR_COLUMNS["acceleration"]] = _with_unmatched(acc, valid & prev[1][gy, gx], SCALES["acceleration"])
-        pred, _ = warp(flows.frames[t + 1], flows.fw[t])  # (h, w, 3) frame t+1 seen from t
+        pred = flows.warped_next(t)  # (h, w, 3) frame t+1 seen from t
         r = pred - flows.frames[t]  # (h, w, 3) in [-1, 1]
         row[PAIR_COLUMNS["residual"]] = _with_unmatched(np.abs(r[gy, gx]).mean(-1), valid, SCALES["residual"])
         blocks = _block_residuals(r, flows.valid_fw[t], inside)

@@ -21,14 +21,14 @@ import numpy as np
 
 from vbench_lite.metrics._temporal import FlowMetric
 from vbench_lite.metrics.base import LOWER, UNDIRECTED, Output, Score
-from vbench_lite.metrics.flow import PairFlows, masked_mean, warp
+from vbench_lite.metrics.flow import PairFlows, masked_mean
 
 
 def warping_errors(flows: PairFlows) -> tuple[np.ndarray, np.ndarray]:
     """Per-pair warping error (P,) and occluded fraction (P,) from shared flows."""
     errs, occ = [], []
     for t in range(len(flows.fw)):
-        pred, _ = warp(flows.frames[t + 1], flows.fw[t])  # (h, w, 3) frame t+1 seen from t
+        pred = flows.warped_next(t)  # (h, w, 3) frame t+1 seen from t
         d = pred - flows.frames[t]  # (h, w, 3)
         sq = d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1] + d[..., 2] * d[..., 2]  # (h, w) squared RGB error
         errs.append(masked_mean(sq, flows.valid_fw[t]))
