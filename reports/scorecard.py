@@ -82,6 +82,9 @@ DIMENSIONS = (
                                           "level_error")),
     Dimension("monotone change", "physics", ("monotone_fraction", "rate_error")),
     Dimension("shape", "physics", ("size_drift", "color_drift")),
+    # the memory probes (suite ``memory``), when scored
+    Dimension("revisit", "physics", ("revisit_static_error", "revisit_static_truth_error"), optional=True),
+    Dimension("rollout drift", "physics", ("position_error_growth",), optional=True),
 )
 
 
@@ -237,6 +240,8 @@ def reading(line: Line, hib, ref_name: str) -> str:
     parts = [ratio_text(c.mean, c.ref, hib) for c in cells.values()]
     if not any(parts) and not any(np.isfinite(c.ref) for c in cells.values()):
         return f"no value of {ref_name}"
+    if all(p == "equal to" for p in parts):
+        return f"equal to {ref_name}"  # e.g. both 0: nothing to test or to ratio
     if any(np.isfinite(c.ref) and abs(c.ref) <= ZERO and c.mean != 0 for c in cells.values()) and not all(parts):
         text = f"{ref_name} scores 0"
     else:

@@ -229,3 +229,20 @@ def test_bars_are_coloured_by_verdict_and_go_logarithmic_past_two_decades():
         fill, = re.findall(r'<rect class="bar [^"]*"[^>]*fill="([^"]+)"', svg)
         assert fill == COLOURS[verdict] and 'class="ref"' in svg and ">log<" not in svg
     assert ">log<" in bars_svg(line("worse", 500.0, 1.0))  # 500x the reference: a log scale
+
+
+def test_long_readings_drop_the_reference_name_before_anything_is_cut():
+    from vbench_lite.cli.scorecard import card_lines
+    from vbench_lite.reports.scorecard import Cell, Line, Scorecard, reading
+
+    card = Scorecard("r", "r", "reference: the simulator oracle", "the oracle")
+    for name in ("rollout drift", "monotone change"):
+        cells = {s: Cell(mean=0.123456, low=0.0234567, high=0.3456789, n=9, cases=9, ref=2.2345e-5, verdict="worse")
+                 for s in ("id", "ood")}
+        ln = Line(name, "physics", ("x",), "u", "lower", cells)
+        ln.reading = reading(ln, 0.0, "the oracle")
+        card.lines.append(ln)
+    text = card_lines(card)
+    assert max(map(len, text)) <= 100 and not any(t.endswith("~") for t in text), text
+    row, = [t for t in text if t.startswith("rollout drift")]
+    assert row.endswith("worse: 5525x/5525x") and "vs oracle" in text[2]

@@ -54,7 +54,7 @@ def card_lines(card, *, width: int = WIDTH) -> list[str]:
         df = pd.DataFrame(rows)
         if not has_ref:
             df = df.drop(columns=[ref_col])
-        out += [""] + fixed_width(df, width=width, shrink=("reading",))
+        out += [""] + _fit(df, card, ref_col, width=width)
     if phys:
         rows = []
         for ln in phys:
@@ -66,8 +66,22 @@ def card_lines(card, *, width: int = WIDTH) -> list[str]:
                 row[ref_col] = "/".join(num(c.ref, 2) for c in (i, o) if c is not None)
             row["reading"] = ln.reading
             rows.append(row)
-        out += [""] + fixed_width(pd.DataFrame(rows), width=width, right={"OOD/ID", ref_col}, shrink=("reading",))
+        out += [""] + _fit(pd.DataFrame(rows), card, ref_col, width=width, right={"OOD/ID", ref_col})
     return out
+
+
+def _fit(df: pd.DataFrame, card, ref_col: str, *, width: int, right=()) -> list[str]:
+    """The table in ``width`` columns; when the readings do not fit, they drop the
+    reference's name (the column header says it: "vs oracle") before anything is cut."""
+    lines = fixed_width(df, width=10_000, right=right)
+    if "reading" in df.columns and max(map(len, lines)) > width and card.ref_name:
+        name = card.ref_name
+        short = [r.replace(f"{name} scores 0", f"{ref_col} is 0").replace(f" of {name}", "")
+                 .replace(f" {name}'s", "").replace(f" {name}", "").replace(f"like {name}", "like")
+                 for r in df["reading"]]
+        df = df.assign(reading=short).rename(columns={"reading": f"vs {ref_col}"})
+        return fixed_width(df, width=width, right=right, shrink=(f"vs {ref_col}",))
+    return fixed_width(df, width=width, right=right, shrink=("reading",))
 
 
 def _undirected(line) -> str:
