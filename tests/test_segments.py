@@ -76,3 +76,21 @@ def test_short_clips_have_no_segment_view(tmp_path):
     assert summary.ok == 1
     assert run_segments(store, summary.run_id, 240).empty
     assert not any(k.startswith("segments") for k in build_report(store, [summary.run_id], previews=False).figures)
+
+
+def test_report_cli_takes_a_segment_length(tmp_path):
+    from conftest import run_cli
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    _long_video(folder / "rollout.avi", 800, range(400, 430))
+    store = tmp_path / "r.sqlite"
+    run = run_cli("eval", str(folder), "--metrics", "flicker", "--store", str(store), "--no-progress")
+    assert run.returncode == 0, run.stderr[-2000:]
+    html = tmp_path / "report.html"
+    run = run_cli("report", "latest", "--store", str(store), "--segment-frames", "100", "--no-previews",
+                  "--no-exports", "-o", str(html))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "100-frame segments" in html.read_text() and "frames 400-499" in html.read_text()
+    bad = run_cli("report", "latest", "--store", str(store), "--segment-frames", "0")
+    assert bad.returncode == 2 and "--segment-frames 0" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -54,6 +54,8 @@ def register(sub) -> None:
     r.add_argument("-o", "--out", type=Path, help="HTML file (default: <store dir>/reports/<run>.html)")
     r.add_argument("--no-previews", action="store_true", help="no worst-case frames/GIFs")
     r.add_argument("--no-exports", action="store_true", help="HTML only (no Markdown/CSV/JSON/plots folder)")
+    r.add_argument("--segment-frames", type=int, metavar="N", help="segment length for long videos: per-segment "
+                   "values and the worst segment (default 240 frames, 10 s at 24 fps)")
     r.add_argument("--format", choices=("table", "json", "markdown", "physics_iq", "vbench"), default="table",
                    help="stdout format; physics_iq: write Physics-IQ Verified's results CSV and metrics JSON of "
                    "one run into the folder -o (default: <store dir>/reports/<run>_physics_iq); vbench: write "
@@ -134,8 +136,15 @@ def cmd_report(args) -> int:
         return _report_physics_iq(args)
     if args.format == "vbench":
         return _report_vbench(args)
+    seg = {}
+    if args.segment_frames is not None:
+        if args.segment_frames < 1:
+            from vbench_lite.errors import UserError
+
+            raise UserError(f"--segment-frames {args.segment_frames}: a segment is 1 frame or more")
+        seg = {"segment_frames": args.segment_frames}
     with _open(args) as store:
-        rep = build_report(store, args.runs, previews=not args.no_previews)
+        rep = build_report(store, args.runs, previews=not args.no_previews, **seg)
         views = [section_view(s) for s in rep.sections]
         if args.format == "table" and not args.detail:
             add_cards(store, views)  # the scorecard `run` prints
