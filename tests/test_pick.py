@@ -205,8 +205,9 @@ def test_pick_end_to_end_with_a_built_in_knob(image, tmp_path, capsys):
     from vbench_lite.store import Store
 
     store, out = tmp_path / "s.sqlite", tmp_path / "chosen" / "clip.mp4"
-    knob = ["pick", "-g", "degraded", "--set", "base=reference-dit", "--set", "kind=jitter", "--image", str(image),
-            "--prompt", "a red ball rolls", "--sweep", "strength=0,0.3,1", "--store", str(store), "--no-progress"]
+    knob = ["pick", "--seed", "0", "-g", "degraded", "--set", "base=reference-dit", "--set", "kind=jitter",
+            "--image", str(image), "--prompt", "a red ball rolls", "--sweep", "strength=0,0.3,1", "--store", str(store),
+            "--no-progress"]
     argv = [*knob, "--out", str(out)]
     assert main(argv) == 0
     text = capsys.readouterr().out
@@ -259,7 +260,8 @@ def test_pick_motion_bucket_of_a_real_svd_pipeline(tiny_svd, image, tmp_path, ca
     from vbench_lite.io import read_video
 
     out = tmp_path / "out.mp4"
-    assert main(["pick", "-g", "svd", "--set", f"model={tiny_svd}", "--set", "height=32", "--set", "width=32",
+    assert main(["pick", "--seed", "0", "-g", "svd", "--set", f"model={tiny_svd}", "--set", "height=32",
+                 "--set", "width=32",
                  "--set", "frames=8", "--set", "steps=2", "--image", str(image),
                  "--sweep", "motion_bucket_id=50,127,200", "--out", str(out), "--store", str(tmp_path / "s.sqlite"),
                  "--no-progress"]) == 0
@@ -290,7 +292,7 @@ def test_a_value_whose_clip_fails_is_left_out_by_name_and_all_failing_is_one_lin
     from conftest import command_argv
 
     store = tmp_path / "s.sqlite"
-    base = ["pick", "-g", "command", "--set", f"argv={command_argv('--sleep', '0.5')}", "--set", "ext=.npz",
+    base = ["pick", "--seed", "0", "-g", "command", "--set", f"argv={command_argv('--sleep', '0.5')}", "--set", "ext=.npz",
             "--prompt", "a red square", "--store", str(store), "--no-progress", "--out", str(tmp_path / "o.mp4")]
     assert main([*base, "--sweep", "timeout=0.05,30"]) == 0
     out = capsys.readouterr().out

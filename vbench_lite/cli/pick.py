@@ -1,7 +1,8 @@
 """``vbench-lite pick``: sweep one knob on one image or prompt, keep the best clip.
 
-Generates the same case (``--image`` and/or ``--prompt``, one ``--seed``) at every
-value of ``--sweep``, scores motion, warping error and flicker through the normal
+Generates the same case (``--image`` and/or ``--prompt``) at every value of ``--sweep``
+and every seed (``--seeds``, default 0-4; ``--seed N`` for one), scores motion, warping
+error and flicker through the normal
 runner and store (so it resumes and its runs can be reported later), prints a table,
 draws the motion-vs-warping plot and writes the clip the rule chooses to ``--out``.
 The rule is ``reports.pick.pick_setting``.
@@ -20,13 +21,16 @@ from pathlib import Path
 from vbench_lite.errors import UserError
 
 PICK_METRICS = ["motion", "warping_error", "flicker"]
+DEFAULT_SEEDS = "0-4"  # five seeds: the fewest that give a 95% interval (reports.stats.MIN_CI_UNITS)
 OUT_SUFFIXES = (".mp4", ".npz")  # an mp4 to watch, or the lossless .npz the runner caches
 CASE_SUITE = "pick"
 
 DESCRIPTION = """\
-Generate one case at every value of a knob with a fixed seed, print each value's
-motion (motion_px), warping error and flicker, draw the motion-vs-warping plot and
-write the clip the rule chooses to --out.
+Generate one case at every value of a knob and every seed (--seeds, default 0-4),
+print each value's motion (motion_px), warping error and flicker with 95% intervals
+over the seeds, say which values cannot be told apart, draw the motion-vs-warping
+plot (the front joins only values that can) and write the clip the rule chooses
+(at the first seed) to --out. --seed N: one seed, quick, no intervals.
 
 The case: --image FILE (image-to-video: the image becomes the conditioning frame,
 centre-cropped to the generator's aspect ratio, then resized to its resolution;
@@ -65,11 +69,11 @@ def register(sub) -> None:
                    help="the knob and its values, e.g. motion_bucket_id=50,127,200 (repeatable: a grid)")
     p.add_argument("--image", type=Path, help="conditioning image (PNG, JPEG, ...) for image-to-video")
     p.add_argument("--prompt", default="", help="text prompt for text-conditioned generators")
-    p.add_argument("--seed", type=int, default=0, help="the one seed every value is generated with (default 0)")
-    p.add_argument("--seeds", metavar="SEEDS", help="several seeds instead, e.g. 0-4: each value is generated once "
-                   "per seed, motion and warping error get 95%% intervals over the seeds (5 or more), and values "
-                   "that differ less than those are called not distinguishable; the clip written is the chosen "
-                   "value's at the first seed")
+    p.add_argument("--seeds", default=DEFAULT_SEEDS, metavar="SEEDS",
+                   help=f"seeds (default {DEFAULT_SEEDS}): each value is generated once per seed, motion and warping "
+                   "error get 95%% intervals over the seeds (5 or more give one), and values that differ less than "
+                   "those are called not distinguishable; the clip written is the chosen value's at the first seed")
+    p.add_argument("--seed", type=int, default=None, help="one seed instead (quick, but no intervals)")
     p.add_argument("-o", "--out", type=Path, required=True,
                    help="where the chosen clip goes: .mp4 (to watch) or .npz (lossless frames)")
     p.add_argument("--plot", type=Path, help="motion-vs-warping plot (.png or .svg; default: "
@@ -110,11 +114,11 @@ def check_arguments(args) -> None:
         raise UserError(f"--out {args.out} is a folder; give a file such as {args.out / 'chosen.mp4'}")
     if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UserError(f"--plot {args.plot}: give a file ending in .png, .svg or .pdf")
-    if not 0 <= args.seed <= MAX_SEED:
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         raise UserError(f"--seed {args.seed}: give a whole number from 0 to {MAX_SEED}")
     from vbench_lite.runners.plan import parse_seeds
 
-    args.seed_list = parse_seeds(args.seeds) if args.seeds else [args.seed]
+    args.seed_list = [args.seed] if args.seed is not None else parse_seeds(args.seeds)
     check_rule(args.rule, args.tolerance)
     from vbench_lite.io import check_folder_path
 
@@ -193,7 +197,7 @@ def plan_pick(args) -> list:
                    suites=[CASE_SUITE], seeds=list(args.seed_list), metrics=list(PICK_METRICS),
                    metric_options=parse_metric_options(args.metric_set), name=args.name)
     specs = expand(base, parse_sweep(args.sweep))
-    seeds = args.seed if len(args.seed_list) == 1 else args.seed_list  # one seed: the tag of earlier versions
+    seeds = args.seed_list[0] if len(args.seed_list) == 1 else args.seed_list  # one seed: earlier versions' tag
     tag = hashlib.sha256(json.dumps([specs[0].sweep, digest, args.prompt, seeds]).encode()).hexdigest()[:8]
     # one generator for every value: a loaded model (a diffusers pipeline) is reused when
     # only a call argument changes, and never held twice in memory
@@ -351,7 +355,8 @@ def cmd_pick(args) -> int:
     for line in caution_lines(pick, front, labels):
         say(line)
     if not several:
-        say("one seed: no intervals; --seeds 0-4 tells which values differ beyond their seed-to-seed spread.")
+        say(f"one seed: no intervals; --seeds {DEFAULT_SEEDS} (the default) tells which values differ beyond "
+            "their seed-to-seed spread.")
     say(f"wrote: {out} ({cands[pick.index].label}; {video.num_frames} frames {video.height}x{video.width} "
         f"at {video.fps:g} fps)")
     say(f"plot: {plot}" if plot is not None else "plot: none (no motion scores to draw)")
