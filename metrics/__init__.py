@@ -45,18 +45,22 @@ def load_metrics(names: list[str] | None = None,
                  options: dict[str, dict[str, str]] | None = None) -> tuple[list[Metric], dict[str, str]]:
     """Instantiate metrics by name (default: every metric marked ``default``).
 
-    ``options`` maps a metric name to constructor keywords (from the CLI's
-    ``--metric-set fvd.reference_dir=DIR``); a metric outside the default set that is
-    given options runs too. Returns ``(metrics, skipped)`` where
+    ``options`` maps a metric name to its options as given (text from the CLI's
+    ``--metric-set fvd.reference_dir=DIR``); each is resolved against the metric's
+    declared ``options`` (``metrics.options``: typed, checked, defaults filled) before the
+    metric is built, so a bad option is one line. A metric outside the default set that
+    is given options runs too. Returns ``(metrics, skipped)`` where
     ``skipped`` maps a metric name to the reason it cannot run here (module missing,
     backbone missing, ...). Unknown names given explicitly raise ``UserError`` with a
     suggestion.
     """
-    from vbench_lite.errors import UserError
+    from vbench_lite.metrics.options import resolve
 
     options = options or {}
-    for name in options:
-        METRICS.get(name)  # an unknown name gets "did you mean"
+    resolved = {}
+    for name, given in options.items():  # every option checked, the metric run or not
+        cls = METRICS.get(name)  # an unknown name gets "did you mean"
+        resolved[name] = resolve(name, cls, given)
     explicit = names is not None
     metrics, skipped = [], {}
     for name in (names if explicit else METRICS.names()):
@@ -65,12 +69,11 @@ def load_metrics(names: list[str] | None = None,
         except ImportError as exc:
             skipped[name] = f"not installed ({exc})"
             continue
-        try:
-            metric = cls(**options.get(name, {}))
-        except TypeError as exc:
-            raise UserError(f"--metric-set {name}: {exc}") from None
-        if not explicit and not getattr(metric, "default", True) and name not in options:
+        if not explicit and not getattr(cls, "default", True) and name not in options:
             continue  # a metric outside the default set runs when named or configured (--metric-set)
+        values = resolved.get(name) or resolve(name, cls, None)  # declared options, typed and checked once
+        metric = cls(**values)
+        metric.resolved_options = values  # what enters the run's identity (options.identity_options)
         reason = metric.unavailable_reason()
         if reason:
             skipped[name] = reason

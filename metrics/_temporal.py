@@ -5,6 +5,7 @@ from __future__ import annotations
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import NEEDS_BACKBONE, Metric
 from vbench_lite.metrics.flow import BACKENDS, PairFlows, video_flows
+from vbench_lite.metrics.options import CHOICE, FILE, Option
 
 
 class FlowMetric(Metric):
@@ -16,6 +17,13 @@ class FlowMetric(Metric):
     """
 
     group = "temporal"
+
+    options = (
+        Option("flow_backend", CHOICE, "dis", "optical flow: dis (OpenCV, no weights) or torchvision RAFT",
+               choices=BACKENDS),
+        Option("raft_path", FILE, None, "a RAFT checkpoint instead of the managed file (raft backends)",
+               identity=False),  # the file's sha256 is in identity()
+    )
 
     def __init__(self, flow_backend: str = "dis", raft_path=None):
         if flow_backend not in BACKENDS:

@@ -24,6 +24,7 @@ import numpy as np
 from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, Output, Score, VideoContext
+from vbench_lite.metrics.options import DEVICE, FILE, INT, STR, Option
 
 CLIPSCORE_W = 2.5  # Hessel et al. 2021 rescaling weight
 DEFAULT_MODEL, DEFAULT_TAG = "ViT-B-32", "laion2b_s34b_b79k"
@@ -62,6 +63,13 @@ class ClipConsistency(Metric):
         Output("clip_text_score", "CLIPScore [0,2.5]", HIGHER, "2.5 * max(cos(frame, prompt), 0), mean over frames"),
     )
     default = True
+
+    options = (
+        Option("model", STR, DEFAULT_MODEL, "open_clip architecture name"),
+        Option("pretrained", FILE, None, "open_clip weights file or tag (default: the managed file)", identity=False),
+        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
+        Option("batch", INT, 16, "frames per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
+    )
 
     def __init__(self, model: str = DEFAULT_MODEL, pretrained: str | Path | None = None, device: str | None = None,
                  batch: int | str = 16):

@@ -52,6 +52,7 @@ from vbench_lite.metrics.base import (
     LOWER, NEEDS_BACKBONE, NEEDS_REFERENCE, UNDIRECTED, MetricSkipped, Output, Score, SetMetric, VideoContext,
 )
 from vbench_lite.metrics.frechet import FrechetStats, stats_distance
+from vbench_lite.metrics.options import DEVICE, FILE, INT, VIDEOS_DIR, Option, check_videos_dir
 
 # = metrics.i3d.MIN_FRAMES (tests/test_backbone_batching.py checks it), here so that loading
 # the metric -- every run does, to list it or skip it -- does not import torch (2.8 s, 0.3 GB)
@@ -120,6 +121,16 @@ class FVD(SetMetric):
     )
     default = True
 
+    options = (
+        Option("reference_dir", VIDEOS_DIR, None, "a folder of real videos as the reference set (default: probe truth)"),
+        Option("weights_path", FILE, None, "an I3D checkpoint instead of the managed file", identity=False),
+        Option("num_frames", INT, 16, "frames per clip (>= 9: I3D downsamples time 8x)", minimum=I3D_MIN_FRAMES),
+        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
+        Option("frame_size", INT, 224, "I3D input size (224 in the protocol; smaller only for tests)", minimum=32),
+        Option("frame_stride", INT, 1, "take every n-th frame for a clip", minimum=1),
+        Option("batch", INT, 8, "clips per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
+    )
+
     def __init__(self, reference_dir: str | Path | None = None, weights_path: str | Path | None = None,
                  num_frames: int = 16, device: str | None = None, frame_size: int = 224, frame_stride: int = 1,
                  batch: int | str = 8):
@@ -129,9 +140,7 @@ class FVD(SetMetric):
         num_frames = _positive_int("num_frames", num_frames)
         if num_frames < I3D_MIN_FRAMES:
             raise UserError(f"FVD num_frames must be >= {I3D_MIN_FRAMES} (I3D downsamples time 8x), got {num_frames}")
-        self.reference_dir = Path(reference_dir).expanduser() if reference_dir else None
-        if self.reference_dir is not None and not self.reference_dir.is_dir():
-            raise UserError(f"FVD reference_dir {self.reference_dir} is not a folder of videos")
+        self.reference_dir = check_videos_dir(reference_dir, "fvd.reference_dir") if reference_dir else None
         self.weights_path = weights_path
         self.num_frames = num_frames
         self.frame_stride = _positive_int("frame_stride", frame_stride)

@@ -24,6 +24,7 @@ from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import LOWER, UNDIRECTED, NEEDS_BACKBONE, Metric, Output, Score, VideoContext
 from vbench_lite.metrics.clip_consistency import DEFAULT_MODEL, ClipConsistency, default_device
 from vbench_lite.metrics.identity import drift_curve, drift_summary
+from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
 
 
 class _BackboneDrift(Metric):
@@ -79,6 +80,12 @@ class IdentityDriftDino(_BackboneDrift):
     tag = "dino"
     outputs = _outputs("dino", "DINO")
 
+    options = (
+        Option("weights_path", FILE, None, "a DINO ViT-S/16 checkpoint instead of the managed file", identity=False),
+        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
+        Option("batch", INT, 16, "frames per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
+    )
+
     def __init__(self, weights_path: str | Path | None = None, device: str | None = None, batch: int | str = 16):
         from vbench_lite.metrics.base import check_batch
 
@@ -116,6 +123,8 @@ class IdentityDriftClip(_BackboneDrift):
     backbone = "clip-vit-b-32"
     tag = "clip"
     outputs = _outputs("clip", "CLIP")
+
+    options = ClipConsistency.options  # the same open_clip model, loaded the same way
 
     def __init__(self, model: str = DEFAULT_MODEL, pretrained: str | Path | None = None, device: str | None = None,
                  batch: int | str = 16):

@@ -50,6 +50,7 @@ from vbench_lite.metrics import physics_iq as piq
 from vbench_lite.metrics.base import (
     HIGHER, LOWER, NEEDS_REFERENCE, UNDIRECTED, MetricSkipped, Output, Score, SetMetric, VideoContext,
 )
+from vbench_lite.metrics.options import CHOICE, VIDEOS_DIR, Option, check_videos_dir
 
 _REAL = re.compile(r"^(\d{4})_testing-videos_\d+FPS_(perspective-[a-z]+)_take-([12])_(.+)$")  # a real take's stem
 _MASK = re.compile(r"^(\d{4})_video-masks_\d+FPS_(perspective-[a-z]+)_take-([12])_(.+)$")  # its shipped mask
@@ -129,8 +130,7 @@ class References:
     def __init__(self, folder: Path, what: str):
         from vbench_lite.metrics.fvd import reference_paths
 
-        if not folder.is_dir():
-            raise UserError(f"physics_iq {what} {folder} is not a folder of videos")
+        folder = check_videos_dir(folder, f"physics_iq.{what}")
         self.folder, self.what = folder, what
         self.by_stem: dict[str, list[Path]] = {}
         self.by_id: dict[str, Path] = {}
@@ -178,6 +178,14 @@ class PhysicsIQ(SetMetric):
     needs = frozenset({NEEDS_REFERENCE})
     default = False  # runs when named or configured (--metric-set physics_iq.reference_dir=DIR)
     outputs = _item_outputs() + _set_outputs()
+
+    options = (
+        Option("reference_dir", VIDEOS_DIR, None, "the real continuations, one per generated video by file name"),
+        Option("variance_dir", VIDEOS_DIR, None, "the second real take (the physical variance; Verified score)"),
+        Option("mask_codec", CHOICE, piq.MASK_CODEC, "how motion masks are kept: mp4v (as the benchmark; exact) "
+               "or lossless (faster)", choices=piq.MASK_CODECS),
+        Option("mask_dir", VIDEOS_DIR, None, "the dataset's shipped masks of the real takes"),
+    )
 
     def __init__(self, reference_dir: str | Path | None = None, variance_dir: str | Path | None = None,
                  mask_codec: str = piq.MASK_CODEC, mask_dir: str | Path | None = None):

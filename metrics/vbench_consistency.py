@@ -33,6 +33,7 @@ import numpy as np
 from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
+from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
 
 
 def vbench_consistency(features: np.ndarray) -> tuple[float, np.ndarray]:
@@ -55,6 +56,12 @@ class _VBenchConsistency(Metric):
     protocol: ClassVar[str]
     version = "1"
     default = False  # asked for by name (``--metrics vbench_...``): two more ViT passes per video
+
+    options = (
+        Option("weights_path", FILE, None, "the backbone's checkpoint instead of the managed file", identity=False),
+        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
+        Option("batch", INT, 16, "frames per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
+    )
 
     def __init__(self, weights_path: str | Path | None = None, device: str | None = None, batch: int | str = 16):
         from vbench_lite.metrics.base import check_batch

@@ -49,6 +49,7 @@ from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
 from vbench_lite.metrics.flicker import frame_differences
+from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
 
 FLOW_UPDATES = 20  # RAFT refinement iterations VBench runs (dynamic_degree.py:77)
 TARGET_FPS = 8.0  # frames are subsampled to about 8 per second (dynamic_degree.py:100)
@@ -181,6 +182,12 @@ class VBenchDynamicDegree(Metric):
         Output("vbench_dynamic_degree", "VBench dynamic (1/0)", HIGHER,
                "VBench dynamic_degree: 1 when at least round(n/4) of the pairs of frames sampled at ~8 fps "
                "have a top-5 % RAFT flow magnitude above 6*min(H,W)/256 px, else 0"),
+    )
+
+    options = (
+        Option("raft_path", FILE, None, "a RAFT-things checkpoint instead of the managed file", identity=False),
+        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
+        Option("batch", INT, 4, "frame pairs per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
     )
 
     def __init__(self, raft_path: str | Path | None = None, device: str | None = None, batch: int | str = 4):

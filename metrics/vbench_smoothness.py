@@ -40,6 +40,7 @@ from pathlib import Path
 from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
+from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
 
 AMT_PAD = 16  # AMT's InputPadder divisor at scale 1 (motion_smoothness.py:131)
 EMBT = 0.5  # the predicted frame lies halfway (motion_smoothness.py:107)
@@ -92,6 +93,12 @@ class VBenchMotionSmoothness(Metric):
         Output("vbench_motion_smoothness", "VBench scale [0,1]", HIGHER,
                "VBench motion_smoothness: (255 - mean |dropped odd frame - AMT-S prediction from its even "
                "neighbours|) / 255; timeline: the same per dropped frame", motion_confounded=True),
+    )
+
+    options = (
+        Option("weights_path", FILE, None, "an AMT-S checkpoint instead of the managed file", identity=False),
+        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
+        Option("batch", INT, 2, "frame triplets per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
     )
 
     def __init__(self, weights_path: str | Path | None = None, device: str | None = None, batch: int | str = 2):

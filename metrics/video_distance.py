@@ -69,6 +69,7 @@ from vbench_lite.metrics.stream import Accumulator
 from vbench_lite.metrics.video_descriptor import (
     DIM, VERSION as DESCRIPTOR_VERSION, DescriptorState, chunk_rows, video_descriptor,
 )
+from vbench_lite.metrics.options import VIDEOS_DIR, Option, check_videos_dir
 from vbench_lite.video import Video
 
 SIGMAS = (0.2, 0.4, 0.8)  # RBF bandwidths in descriptor units (module docstring: "Kernel")
@@ -89,13 +90,12 @@ class VideoSetDistance(SetMetric):
     needs = frozenset({NEEDS_REFERENCE})
     default = True
 
-    def __init__(self, reference_dir: str | Path | None = None):
-        self.reference_dir = Path(reference_dir).expanduser() if reference_dir else None
-        if self.reference_dir is not None:
-            from vbench_lite.metrics.fvd import reference_paths
+    options = (
+        Option("reference_dir", VIDEOS_DIR, None, "a folder of real videos as the reference set (default: probe truth)"),
+    )
 
-            if not self.reference_dir.is_dir() or not reference_paths(self.reference_dir):
-                raise UserError(f"{self.name} reference_dir {self.reference_dir} is not a folder of videos")
+    def __init__(self, reference_dir: str | Path | None = None):
+        self.reference_dir = check_videos_dir(reference_dir, f"{self.name}.reference_dir") if reference_dir else None
         self._reference_id: str | None = None
         self._folder: np.ndarray | None = None  # (M, DIM) descriptors of the reference folder
         self._truth: dict[tuple, np.ndarray] = {}

@@ -101,6 +101,14 @@ class ExecOptions:
     on_item: Callable[[str, int], None] | None = None
 
 
+def metric_identity_options(metrics: list[Metric]) -> dict[str, dict]:
+    """Per metric, its resolved options that change numbers and are not the defaults."""
+    from vbench_lite.metrics.options import identity_options
+
+    out = {m.name: identity_options(type(m), getattr(m, "resolved_options", {})) for m in metrics}
+    return {k: v for k, v in out.items() if v}
+
+
 def build_cases(spec: RunSpec, render) -> tuple[list[Case], dict[str, str]]:
     cases, versions, seen = [], {}, {}
     for name in spec.suites:
@@ -147,7 +155,8 @@ def prepare(spec: RunSpec, *, generator: Generator | None = None, cases: list[Ca
     metrics, skipped = load_metrics(spec.metrics, spec.metric_options)
     fingerprint = gen.fingerprint(settings)
     metric_ids = {m.name: m.identity() for m in metrics}
-    run_id = spec.run_id(settings, fingerprint, suite_versions, metric_ids, cases_identity(cases))
+    run_id = spec.run_id(settings, fingerprint, suite_versions, metric_ids, cases_identity(cases),
+                         metric_identity_options(metrics))
     name = spec.name or f"{spec.generator}-{run_id[:6]}"
     return PreparedRun(spec, gen, settings, caps, render, cases, suite_versions, metrics, skipped,
                        fingerprint, run_id, name)

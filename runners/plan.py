@@ -34,15 +34,18 @@ class RunSpec:
     render: RenderSpec | None = None  # force a render spec (floor runs match their run)
 
     def run_id(self, resolved_settings: dict, fingerprint: str, suite_versions: dict, metric_ids: dict,
-               cases_id: str = "") -> str:
+               cases_id: str = "", metric_options: dict | None = None) -> str:
         """Hash of everything that changes a number: generator, resolved settings and
         its fingerprint (checkpoint, video content), suites and their versions, the
         cases' prompts, seeds, each metric's identity (version, options, backbone
-        file, protocol), role and render spec -- and the name, so a named run is its own."""
+        file, protocol) and its options that change numbers and differ from their defaults
+        (``metric_options``, resolved: ``metrics.options.identity_options``; a default given
+        explicitly is the same run), role and render spec -- and the name, so a named run
+        is its own."""
         ident = {
             "name": self.name, "generator": self.generator, "settings": resolved_settings,
             "fingerprint": fingerprint, "suites": suite_versions, "seeds": self.seeds,
-            "metrics": metric_ids, "metric_options": self.metric_options, "role": self.role,
+            "metrics": metric_ids, "metric_options": metric_options or {}, "role": self.role,
             "render": None if self.render is None else self.render.__dict__, "cases": cases_id,
         }
         blob = json.dumps(ident, sort_keys=True, default=str).encode()

@@ -60,7 +60,9 @@ def comparability_record(run) -> dict:
     from vbench_lite.io import partial_allowed
 
     file_backed = bool(run.cases) and run.generator.video_file(run.cases[0], run.settings) is not None
-    options = run.spec.metric_options or {}
+    from vbench_lite.runners.execute import metric_identity_options
+
+    options = metric_identity_options(run.metrics)
     import json
 
     record = {

@@ -181,9 +181,9 @@ def test_reference_folder(i3d_home, tmp_path):
     np.testing.assert_allclose(ref, truth_ref)
     with pytest.raises(UserError, match="not a folder"):
         FVD(reference_dir=tmp_path / "missing")
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="no readable videos"):
-        FVD(reference_dir=tmp_path / "empty", frame_size=SIZE).reference_features([])
+    (tmp_path / "empty").mkdir()  # refused when the option is given, by the rule video_kd uses too
+    with pytest.raises(UserError, match="fvd.reference_dir: .*empty holds no video"):
+        FVD(reference_dir=tmp_path / "empty", frame_size=SIZE)
 
 
 def test_skips_and_bad_input(i3d_home):

@@ -83,14 +83,37 @@ def _metrics():
     out = []
     for name in METRICS.names():
         try:
-            m = METRICS.get(name)()
+            cls = METRICS.get(name)
+            m = cls()
         except Exception as exc:
             out.append({"name": name, "available": False, "reason": str(exc).splitlines()[0][:120]})
             continue
         reason = m.unavailable_reason()
+        options = [{"name": o.name, "type": o.type_text, "default": o.default, "meaning": o.meaning_text,
+                    "identity": o.identity} for o in getattr(cls, "options", ())]
         out.append({"name": name, "group": m.group, "backbone": m.backbone, "available": reason is None,
-                    "reason": reason, "outputs": [o.name for o in m.outputs]})
+                    "reason": reason, "outputs": [o.name for o in m.outputs], "options": options})
     return out
+
+
+def option_lines(r: dict, width: int = 100) -> list[str]:
+    """A metric's declared options under its line: name, type, default, and the meaning
+    wrapped under its column (never cut)."""
+    import textwrap
+
+    rows = r.get("options") or []
+    if not rows:
+        return []
+    wn = max(len(o["name"]) for o in rows)
+    wt = max(len(o["type"]) for o in rows)
+    shown = ["none" if o["default"] is None else json.dumps(o["default"]) for o in rows]
+    wd = max(len(d) for d in shown)
+    lines = []
+    for o, d in zip(rows, shown):
+        head = f"      {o['name']:<{wn}} {o['type']:<{wt}} {d:<{wd}} "
+        lines += textwrap.wrap(o["meaning"], width=width, initial_indent=head,
+                               subsequent_indent=" " * len(head), break_long_words=False) or [head]
+    return lines
 
 
 def _backbones():
@@ -234,4 +257,9 @@ def cmd_list(args) -> int:
             continue
         for r in rows:
             print(_metric_line(r) if section == "metrics" else f"  {r['name']}")
+            if section == "metrics":
+                for line in option_lines(r):
+                    print(line)
+        if section == "metrics":
+            print("  Set an option with --metric-set METRIC.OPTION=VALUE.")
     return 0
