@@ -39,7 +39,6 @@ Lower is better; units are squared logits.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Iterable
 
@@ -53,6 +52,7 @@ from vbench_lite.metrics.base import (
 )
 from vbench_lite.metrics.frechet import FrechetStats, stats_distance
 from vbench_lite.metrics.options import DEVICE, FILE, INT, VIDEOS_DIR, Option, check_videos_dir
+from vbench_lite.metrics.reference_set import reference_id, reference_paths
 
 # = metrics.i3d.MIN_FRAMES (tests/test_backbone_batching.py checks it), here so that loading
 # the metric -- every run does, to list it or skip it -- does not import torch (2.8 s, 0.3 GB)
@@ -74,29 +74,6 @@ def _positive_int(name: str, value) -> int:
     if number < 1:
         raise UserError(f"FVD {name} must be >= 1, got {number}")
     return number
-
-
-def reference_paths(folder: Path) -> list[Path]:
-    """The videos of a reference folder, in name order (hidden entries skipped)."""
-    from vbench_lite.io import is_video_path
-
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and is_video_path(p))
-
-
-def content_fingerprint(paths: Iterable[Path]) -> str:
-    """Hex sha256 of a set of videos' content: the sorted per-video digests
-    (``io.video_digest``). File names and the order of the set do not count -- the
-    Fréchet distance does not see them either."""
-    from vbench_lite.io import video_digest
-
-    return hashlib.sha256("\n".join(sorted(video_digest(p) for p in paths)).encode()).hexdigest()
-
-
-def reference_id(folder: Path | None) -> str:
-    """How a set-level metric names its reference set in its protocol: ``truth`` (the
-    probe suite's simulator truth), or ``dir:`` and the first 12 hex digits of the
-    folder's content fingerprint."""
-    return "truth" if folder is None else "dir:" + content_fingerprint(reference_paths(folder))[:12]
 
 
 class FVD(SetMetric):

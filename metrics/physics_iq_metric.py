@@ -128,7 +128,7 @@ class References:
     """A folder of real takes, indexed once: by stem, and by Physics-IQ's naming."""
 
     def __init__(self, folder: Path, what: str):
-        from vbench_lite.metrics.fvd import reference_paths
+        from vbench_lite.metrics.reference_set import reference_paths
 
         folder = check_videos_dir(folder, f"physics_iq.{what}")
         self.folder, self.what = folder, what
@@ -207,7 +207,7 @@ class PhysicsIQ(SetMetric):
         """e.g. ``piq-v1/first5s/mask=runavg0.3,thr10,blur5,open5,close5,mp4v@opencv4.10.0/size=ref/4/ref=truth/
         var=none`` (the mp4v encoder is this OpenCV build's, so its version is part of the protocol)."""
         if self._protocol is None:
-            from vbench_lite.metrics.fvd import reference_id
+            from vbench_lite.metrics.reference_set import reference_id
 
             def ident(refs):
                 return "none" if refs is None else reference_id(refs.folder)

@@ -104,7 +104,7 @@ class VideoSetDistance(SetMetric):
     def reference_id(self) -> str:
         """``fvd.reference_id`` of this metric's reference set, computed once per object."""
         if self._reference_id is None:
-            from vbench_lite.metrics.fvd import reference_id
+            from vbench_lite.metrics.reference_set import reference_id
 
             self._reference_id = reference_id(self.reference_dir)
         return self._reference_id
@@ -172,7 +172,7 @@ class VideoSetDistance(SetMetric):
         """(M, DIM) descriptors of the reference folder's videos (computed once)."""
         if self._folder is None:
             from vbench_lite.io import read_video
-            from vbench_lite.metrics.fvd import reference_paths
+            from vbench_lite.metrics.reference_set import reference_paths
 
             paths = reference_paths(self.reference_dir)
             rows = [self.descriptor(v, VideoContext(v)) for v in (read_video(p) for p in paths) if v.num_frames >= 3]

@@ -494,6 +494,15 @@ def video_digest(path: Path) -> str:
     return sha(p) if p.is_file() else "missing"
 
 
+def set_fingerprint(paths) -> str:
+    """Hex sha256 of a *set* of videos' content: the sorted ``video_digest`` of each.
+    File names and order do not count (a reference set's distance does not see them);
+    ``content_fingerprint`` is the keyed form, where the name of each video counts."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(video_digest(Path(p)) for p in paths)).encode()).hexdigest()
+
+
 def content_fingerprint(paths: dict[str, Path]) -> str:
     """Hash of ``{key: path}`` by content (``video_digest`` of each). Replacing a
     video, even with the same size and modification time, changes it."""
