@@ -44,7 +44,14 @@ class Front:
     distinct: np.ndarray  # (N, N) bool: the pair differs significantly on x or y
     on_front: np.ndarray  # (N,) bool
     units: str = ""  # "cases" or "seeds": what was resampled
+    better: np.ndarray | None = None  # (N, N) bool: j significantly better than i on some axis
     notes: list[str] = field(default_factory=list)
+
+    def dominators(self, i: int) -> list[int]:
+        """Settings significantly better than ``i`` on one axis and not worse on the other."""
+        if self.better is None:
+            return []
+        return [j for j in range(len(self.labels)) if self.better[i, j] and not self.better[j, i]]
 
     def indistinct(self, i: int) -> list[int]:
         """Other front points ``i`` cannot be told apart from."""
@@ -144,7 +151,7 @@ def analyse(runs: list[RunData], labels: list[str], x_name: str = "motion_px", y
     # j dominates i: significantly better on one axis, not significantly worse on the other
     dominated = (better & ~better.T & ok[None, :]).any(axis=1)
     return Front(x_name, y_name, list(labels), xs[:, 0], ys[:, 0], xs[:, 1:], ys[:, 1:], distinct,
-                 ~dominated & ok, units="seeds" if single else "cases")
+                 ~dominated & ok, units="seeds" if single else "cases", better=better)
 
 
 def sweep_fronts(runs: list[RunData], labels: list[str], y_outputs=("warping_error", "flicker")) -> dict:

@@ -138,7 +138,7 @@ def _significant_front(ax, pts: pd.DataFrame, fr, handles: dict) -> None:
         handles.setdefault("Pareto front (distinguishable points)", line)
     on = [i for i in range(len(pts)) if fr.on_front[i]]
     alone = [i for i in on if not fr.indistinct(i)]
-    if alone and segs:
+    if alone:  # front points told apart from every other front point (one alone is the front)
         m, = ax.plot(pts["x"].iloc[alone], pts["y"].iloc[alone], "s", color="tab:red", mfc="none", ms=13)
         handles.setdefault("Pareto front (distinguishable points)", m)
     blur = [i for i in on if fr.indistinct(i)]

@@ -96,3 +96,22 @@ def test_pick_over_seeds_gives_intervals_and_says_what_it_cannot_tell_apart(tmp_
     out = " ".join(capsys.readouterr().out.split())
     assert "not distinguishable on it: strength=0 ~ strength=0.01" in out
     assert "[95% interval over seeds]" in out
+
+
+def test_a_recommendation_off_the_front_says_so(tmp_path):
+    """The tolerance rule takes k=1 for a motion gain within noise; its warping error is
+    significantly higher, so k=0 dominates it and the caution names k=0."""
+    from vbench_lite.cli.sweep import recommendation_lines
+
+    path = tmp_path / "s.sqlite"
+    specs = [SyntheticRun(f"k{i}", seed=i, settings={"k": i}, sweep="sw", noise=0.05,
+                          shift={"motion_px": 0.01 * i, "warping_error": 0.003 * i}) for i in range(2)]
+    build_store(path, specs, floor=False)
+    with data.open_store(path) as st:
+        runs = [data.load_run(st, f"k{i}") for i in range(2)]
+    labels = plots.setting_labels([d.run for d in runs])
+    fronts = sweep_fronts(runs, labels)
+    f = fronts["warping_error"]
+    assert f.on_front.tolist() == [True, False] and f.dominators(1) == [0]
+    text = " ".join(recommendation_lines([tables.summary_table(d) for d in runs], labels, fronts))
+    assert "chosen: k=1" in text and "caution: k=1 is off the front: k=0 is significantly better" in text

@@ -84,13 +84,19 @@ def caution_lines(pick, front, labels: list[str]) -> list[str]:
     chose among (``front``: the motion-vs-warping ``reports.front.Front``)."""
     if front is None:
         return []
+    out = []
     same = [labels[j] for j in range(len(labels)) if j != pick.index and not front.distinct[pick.index, j]
             and j in pick.within]
-    if not same:
-        return []
-    return [f"caution: {labels[pick.index]} is not distinguishable from {', '.join(same[:4])}"
-            f"{' ...' if len(same) > 4 else ''} (95% paired intervals over {front.units}): the data cannot tell "
-            "them apart; more seeds or cases would decide it."]
+    if same:
+        out.append(f"caution: {labels[pick.index]} is not distinguishable from {', '.join(same[:4])}"
+                   f"{' ...' if len(same) > 4 else ''} (95% paired intervals over {front.units}): the data cannot "
+                   "tell them apart; more seeds or cases would decide it.")
+    better = front.dominators(pick.index)
+    if better:
+        out.append(f"caution: {labels[pick.index]} is off the front: {', '.join(labels[j] for j in better[:3])} "
+                   f"{'is' if len(better) == 1 else 'are'} significantly better on {front.x_name} or "
+                   f"{front.y_name} and not worse on the other (95% paired intervals over {front.units}).")
+    return out
 
 
 def sweep_lines(summaries: list[pd.DataFrame], labels: list[str], fronts: dict, *, width: int = WIDTH) -> list[str]:
