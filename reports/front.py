@@ -18,12 +18,13 @@ no two settings are distinguishable, no front is drawn at all and the sentence s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-
 from vbench_lite.reports.data import RunData, declared_outputs
 from vbench_lite.reports.stats import mean_ci, paired_diff
+
 from vbench_lite.store import SET_CASE_ID
 
 KEYS = ["case_id", "seed"]
@@ -62,7 +63,7 @@ class Front:
         """Front points joined by the front line: neighbours along x that are distinguishable."""
         order = [int(i) for i in np.flatnonzero(self.on_front)]
         order.sort(key=lambda i: self.x[i])
-        return [(a, b) for a, b in zip(order, order[1:]) if self.distinct[a, b]]
+        return [(a, b) for a, b in pairwise(order) if self.distinct[a, b]]
 
     def sentences(self) -> list[str]:
         """What the front says, in words."""
@@ -70,8 +71,8 @@ class Front:
         if n < 2:
             return []
         if not self.distinct.any():
-            return [f"not distinguishable: no two of the {n} settings differ in {self.x_name} or {self.y_name} "
-                    f"beyond their 95% intervals (paired bootstrap over {self.units}); no front drawn."]
+            return [(f"not distinguishable: no two of the {n} settings differ in {self.x_name} or {self.y_name} "
+                     f"beyond their 95% intervals (paired bootstrap over {self.units}); no front drawn.")]
         front = [self.labels[i] for i in np.flatnonzero(self.on_front)]
         out = [f"front ({self.x_name} vs {self.y_name}): {', '.join(front)}"]
         pairs = sorted({tuple(sorted((int(i), int(j)))) for i in np.flatnonzero(self.on_front)

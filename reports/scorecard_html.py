@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 
 import numpy as np
-
 from vbench_lite.reports.scorecard import BOARD_NOTE, Cell, Line, Scorecard, times
 
 BAR_W, BAR_H, GAP = 300, 12, 6  # px: one bar's track, its height, the space between ID and OOD
@@ -78,8 +77,8 @@ def bars_svg(line: Line) -> str:
     off = LABEL_W if labelled else 0
     h = len(cells) * (BAR_H + GAP) + GAP
     w_all = BAR_W + off + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w_all}" height="{h}" viewBox="0 0 {w_all} {h}" '
-             f'role="img" aria-label="{esc(line.dimension)}">']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w_all}" height="{h}" viewBox="0 0 {w_all} {h}" '
+              f'role="img" aria-label="{esc(line.dimension)}">')]
     for k, (split, c) in enumerate(cells):
         y = GAP + k * (BAR_H + GAP)
         if labelled:

@@ -3,12 +3,11 @@ significant (reports/front.py), and `sweep` says so when none are, with the sett
 stated rule recommends."""
 
 import numpy as np
-import pytest
-
 from helpers.synthetic_store import SyntheticRun, build_store
-from vbench_lite.cli import main
 from vbench_lite.reports import data, plots, tables
 from vbench_lite.reports.front import analyse, sweep_fronts
+
+from vbench_lite.cli import main
 
 
 def _runs(tmp_path, shifts):
@@ -87,7 +86,7 @@ def test_pick_over_seeds_gives_intervals_and_says_what_it_cannot_tell_apart(tmp_
     assert main([*argv, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["seeds"] == [0, 1, 2, 3, 4]
-    clean, same, dropped = doc["settings"]
+    clean, _, dropped = doc["settings"]
     lo, hi = clean["motion_px_interval"]  # an interval over the seeds around each mean
     assert lo < clean["motion_px"] < hi and dropped["motion_px"] < clean["motion_px"]
     assert clean["not_distinguishable_from"] == ["strength=0.01"] and dropped["not_distinguishable_from"] == []

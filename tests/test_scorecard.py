@@ -4,10 +4,15 @@ declarations, 100 columns."""
 
 import numpy as np
 import pytest
-
 from vbench_lite.metrics import METRICS
-from vbench_lite.reports.scorecard import DIMENSIONS, load_scorecard, pooled_outputs, ratio_text
 from vbench_lite.reports.data import declared_outputs
+from vbench_lite.reports.scorecard import (
+    DIMENSIONS,
+    load_scorecard,
+    pooled_outputs,
+    ratio_text,
+)
+
 from vbench_lite.store import ItemRecord, ScoreRow, Store
 
 OUTPUTS = {o.name: (o, n) for n in METRICS.names() for o in METRICS.get(n).outputs}
@@ -232,8 +237,9 @@ def test_bars_are_coloured_by_verdict_and_go_logarithmic_past_two_decades():
 
 
 def test_long_readings_drop_the_reference_name_before_anything_is_cut():
-    from vbench_lite.cli.scorecard import card_lines
     from vbench_lite.reports.scorecard import Cell, Line, Scorecard, reading
+
+    from vbench_lite.cli.scorecard import card_lines
 
     card = Scorecard("r", "r", "reference: the simulator oracle", "the oracle")
     for name in ("rollout drift", "monotone change"):

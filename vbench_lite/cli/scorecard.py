@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vbench_lite.cli.output import WIDTH, clip, fixed_width, _wrap
+from vbench_lite.cli.output import WIDTH, _wrap, clip, fixed_width
 
 MORE = "Every output with units, coverage and per-video values: --detail, --format json, the HTML report."
 
