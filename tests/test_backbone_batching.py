@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from test_fvd import SIZE, FakeCase, FakeTruth, i3d_home, moving_square  # noqa: F401 (fixture)
-from test_identity_backbones import TINY, blend_video, tiny_clip, tiny_dino  # noqa: F401 (fixtures)
+from helpers.backbones import TINY_CLIP as TINY, FakeCase, FakeTruth
+from helpers.common import blend_video, seeded_square
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import VideoContext
 from vbench_lite.metrics.clip_consistency import ClipConsistency
@@ -15,6 +15,7 @@ from vbench_lite.metrics.identity_backbones import IdentityDriftDino
 from vbench_lite.metrics.image_features import clip_image_embeddings, dino_embeddings
 from vbench_lite.video import Video
 
+SIZE = 64  # FVD test frame size, as tests/test_fvd.py
 FRAMES = blend_video(t=11)  # (11, 48, 48, 3): 11 frames -> batches of 4 leave a remainder
 
 
@@ -61,7 +62,7 @@ def test_raft_batches_give_the_same_flow(tmp_path):
 
 
 def test_i3d_batches_clips_of_a_reference_set(i3d_home):  # noqa: F811
-    clips = [moving_square(s, t=16, size=SIZE if s % 2 else SIZE + 8) for s in range(5)]  # two frame sizes
+    clips = [seeded_square(s, t=16, size=SIZE if s % 2 else SIZE + 8) for s in range(5)]  # two frame sizes
     cases = [FakeCase(FakeTruth(c)) for c in clips]
     one = FVD(num_frames=16, frame_size=SIZE, batch=1).reference_features(cases)
     many = FVD(num_frames=16, frame_size=SIZE, batch=3).reference_features(cases)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import moving_square, run_cli, write_prompt_suite
+from helpers.common import moving_square, run_cli, write_prompt_suite
 from vbench_lite.io import write_cache, write_preview
 from vbench_lite.video import Video
 

@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from conftest import moving_square, run_cli
-from test_video_io import _bad_inputs
+from helpers.common import moving_square, run_cli
+from helpers.bad_videos import bad_inputs
 from vbench_lite.io import write_cache
 from vbench_lite.video import Video
 
@@ -28,7 +28,7 @@ def test_user_errors_are_one_line(tmp_path):
 
 
 def test_eval_bad_inputs_go_on_and_keep_the_store_sound(tmp_path):
-    bad = _bad_inputs(tmp_path / "bad")
+    bad = bad_inputs(tmp_path / "bad")
     good = tmp_path / "good.npz"
     write_cache(Video(moving_square(t=10, size=40)), good)
     store = tmp_path / "s.sqlite"

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import moving_square
+from helpers.common import moving_square
 from helpers.diffusers_testing import record_calls, require_diffusers
 from vbench_lite.case import Case
 from vbench_lite.errors import UserError

@@ -1,11 +1,11 @@
 """FVD end to end on a small random I3D saved to disk and loaded by the real loader."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 import torch
 
+from helpers.backbones import FakeCase, FakeTruth
+from helpers.common import seeded_square
 from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import MetricSkipped, VideoContext
@@ -15,44 +15,6 @@ from vbench_lite.video import Video
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*rank-deficient")
 SIZE = 64  # test frame size (the protocol uses 224)
-
-
-def moving_square(seed: int, t: int = 16, size: int = 32) -> np.ndarray:
-    """uint8 (T, H, W, 3): a coloured square moving at a seeded velocity."""
-    rng = np.random.default_rng(seed)
-    frames = np.full((t, size, size, 3), 30, np.uint8)
-    pos, vel, colour = rng.uniform(4, 16, 2), rng.uniform(-1, 1, 2), rng.integers(80, 255, 3)
-    for i in range(t):
-        y, x = (pos + i * vel).astype(int)
-        frames[i, max(y, 0):y + 8, max(x, 0):x + 8] = colour
-    return frames
-
-
-@dataclass
-class FakeTruth:
-    frames: np.ndarray
-
-    def render(self) -> np.ndarray:
-        return self.frames
-
-
-@dataclass
-class FakeCase:
-    truth: FakeTruth | None
-    prompt: str = ""
-
-
-@pytest.fixture()
-def i3d_home(tmp_path, monkeypatch):
-    """A tiny random I3D (piergiaj layout) in $VBENCH_LITE_HOME/weights."""
-    monkeypatch.setenv("VBENCH_LITE_HOME", str(tmp_path))
-    monkeypatch.delenv("VBENCH_LITE_ALLOW_DOWNLOAD", raising=False)
-    weights._reset_memo()
-    torch.manual_seed(0)
-    path = tmp_path / "weights" / weights.BACKBONES["i3d-k400"].filename
-    path.parent.mkdir()
-    torch.save(InceptionI3d(num_classes=400, width_div=16).state_dict(), path)
-    return path
 
 
 def test_missing_weights_are_reported_not_scored(tmp_path, monkeypatch):
@@ -68,7 +30,7 @@ def test_missing_weights_are_reported_not_scored(tmp_path, monkeypatch):
 def test_features_and_protocol(i3d_home):
     fvd = FVD(frame_size=SIZE)
     assert fvd.unavailable_reason() is None
-    video = Video(moving_square(1, t=20))
+    video = Video(seeded_square(1, t=20))
     f1 = fvd.features(video, None, VideoContext(video))
     f2 = fvd.features(video, None, VideoContext(video))
     assert f1.shape == (400,) and f1.dtype == np.float64
@@ -84,7 +46,7 @@ def test_features_and_protocol(i3d_home):
 
 
 def test_frame_stride_samples_every_kth_frame(i3d_home):
-    frames = moving_square(2, t=40)
+    frames = seeded_square(2, t=40)
     strided = FVD(frame_size=SIZE, frame_stride="2")  # CLI options arrive as strings
     assert strided.clip_length == 31 and "clip=first16,stride2" in strided.protocol
     video = Video(frames)
@@ -103,7 +65,7 @@ def test_everything_that_changes_the_value_changes_the_protocol(i3d_home, tmp_pa
     folder = tmp_path / "real"
     folder.mkdir()
     for s in range(2):
-        np.save(folder / f"clip{s}.npy", moving_square(s))
+        np.save(folder / f"clip{s}.npy", seeded_square(s))
     variants = [FVD(frame_size=SIZE), FVD(frame_size=SIZE, num_frames=12), FVD(frame_size=SIZE, frame_stride=2),
                 FVD(frame_size=2 * SIZE), FVD(frame_size=SIZE, reference_dir=folder)]
     protocols = [m.protocol for m in variants]
@@ -127,26 +89,26 @@ def test_reference_folder_fingerprint_follows_content_not_names(i3d_home, tmp_pa
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
     for s in range(3):
-        np.save(a / f"clip{s}.npy", moving_square(s))
-        np.save(b / f"renamed_{2 - s}.npy", moving_square(s))
+        np.save(a / f"clip{s}.npy", seeded_square(s))
+        np.save(b / f"renamed_{2 - s}.npy", seeded_square(s))
     frames_dir = a / "clip9"  # a folder of frames counts as one video
     frames_dir.mkdir()
     import cv2
 
-    for i, f in enumerate(moving_square(9)):
+    for i, f in enumerate(seeded_square(9)):
         cv2.imwrite(str(frames_dir / f"{i:03d}.png"), f[..., ::-1])
     (b / "clip9").mkdir()
     for f in sorted(frames_dir.iterdir()):
         (b / "clip9" / f.name).write_bytes(f.read_bytes())
     assert ref_id(a) == ref_id(b) and ref_id(a).startswith("dir:") and len(ref_id(a)) == 4 + 12
-    np.save(b / "renamed_0.npy", moving_square(7))  # one video's content changes
+    np.save(b / "renamed_0.npy", seeded_square(7))  # one video's content changes
     assert ref_id(a) != ref_id(b)
 
 
 @pytest.mark.slow
 def test_zero_for_identical_sets_and_grows_with_noise(i3d_home):
     fvd = FVD(frame_size=SIZE)
-    clips = [moving_square(s) for s in range(5)]
+    clips = [seeded_square(s) for s in range(5)]
     cases = [FakeCase(FakeTruth(c)) for c in clips]
     reference = fvd.reference_features(cases)
     assert reference.shape == (5, 400)
@@ -174,10 +136,10 @@ def test_reference_folder(i3d_home, tmp_path):
     folder = tmp_path / "real"
     folder.mkdir()
     for s in range(3):
-        np.save(folder / f"clip{s}.npy", moving_square(s))
+        np.save(folder / f"clip{s}.npy", seeded_square(s))
     fvd = FVD(reference_dir=folder, frame_size=SIZE)
     ref = fvd.reference_features([FakeCase(None)])
-    truth_ref = FVD(frame_size=SIZE).reference_features([FakeCase(FakeTruth(moving_square(s))) for s in range(3)])
+    truth_ref = FVD(frame_size=SIZE).reference_features([FakeCase(FakeTruth(seeded_square(s))) for s in range(3)])
     np.testing.assert_allclose(ref, truth_ref)
     with pytest.raises(UserError, match="not a folder"):
         FVD(reference_dir=tmp_path / "missing")
@@ -188,7 +150,7 @@ def test_reference_folder(i3d_home, tmp_path):
 
 def test_skips_and_bad_input(i3d_home):
     fvd = FVD(frame_size=SIZE)
-    short = Video(moving_square(0, t=10))
+    short = Video(seeded_square(0, t=10))
     with pytest.raises(MetricSkipped, match="at least 16 frames"):
         fvd.features(short, None, VideoContext(short))
     assert fvd.reference_features([FakeCase(None)]) is None

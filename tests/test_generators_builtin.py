@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import command_argv, moving_square
+from helpers.common import command_argv, moving_square
 from vbench_lite.case import Case
 from vbench_lite.errors import GeneratorError, UserError
 from vbench_lite.generators import create_generator

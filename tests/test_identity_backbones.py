@@ -1,11 +1,11 @@
 """DINO / CLIP identity drift on tiny random backbones loaded through the real loaders."""
 
-import json
-
 import numpy as np
 import pytest
 import torch
 
+from helpers.backbones import TINY_CLIP
+from helpers.common import blend_video
 from vbench_lite import weights
 from vbench_lite.errors import UserError
 from vbench_lite.metrics import METRICS
@@ -15,39 +15,7 @@ from vbench_lite.metrics.identity_backbones import IdentityDriftClip, IdentityDr
 from vbench_lite.metrics.image_features import DinoViT
 from vbench_lite.video import Video
 
-TINY = "vbl-tiny-clip-ib"
-
-
-@pytest.fixture(scope="module")
-def tiny_dino(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("dino") / "dino.pth"
-    torch.save(DinoViT(dim=32, depth=2, heads=1, patch=8, image_size=32).state_dict(), path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def tiny_clip(tmp_path_factory):
-    import open_clip
-
-    d = tmp_path_factory.mktemp("clipcfg")
-    cfg = {"embed_dim": 32,
-           "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16},
-           "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
-    (d / f"{TINY}.json").write_text(json.dumps(cfg))
-    open_clip.add_model_config(d)
-    torch.manual_seed(0)
-    path = d / "tiny.pt"
-    torch.save(open_clip.create_model(TINY).state_dict(), path)
-    return path
-
-
-def blend_video(t=10, size=48):
-    """Content morphs from texture A to texture B: identity drifts steadily."""
-    rng = np.random.default_rng(0)
-    a, b = (np.kron(rng.integers(0, 256, (6, 6, 3)), np.ones((8, 8, 1))) for _ in range(2))
-    w = np.linspace(0, 1, t)[:, None, None, None]
-    return ((1 - w) * a + w * b).astype(np.uint8)  # (T, 48, 48, 3)
+TINY = TINY_CLIP
 
 
 def static_video(t=10):

@@ -230,7 +230,7 @@ def test_not_default_unless_named_or_configured(dataset):
 
 
 def test_eval_cli_per_video_and_verified_export(dataset, benchmark_values, tmp_path):
-    from conftest import run_cli
+    from helpers.common import run_cli
 
     _, real, gen, _ = dataset
     store = tmp_path / "s.sqlite"
@@ -289,7 +289,7 @@ def test_export_needs_physics_iq_names_and_three_perspectives(dataset, tmp_path)
     """Videos named otherwise score per video and per run, but have no place in the Verified CSV."""
     import shutil
 
-    from conftest import run_cli
+    from helpers.common import run_cli
 
     _, real, _, paths = dataset
     for folder, key in (("gen", "gen"), ("take1", "real1"), ("take2", "real2")):

@@ -289,7 +289,7 @@ def test_a_value_whose_clip_fails_is_left_out_by_name_and_all_failing_is_one_lin
     """A text-only generator (the command generator, a prompt and no image): the value
     that times out is named with its reason and the rule picks among the others; when
     every clip fails, one line says why for each and the runs stay stored."""
-    from conftest import command_argv
+    from helpers.common import command_argv
 
     store = tmp_path / "s.sqlite"
     base = ["pick", "--seed", "0", "-g", "command", "--set", f"argv={command_argv('--sleep', '0.5')}", "--set", "ext=.npz",

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import moving_square, write_prompt_suite
+from helpers.common import moving_square, write_prompt_suite
 from helpers.diffusers_testing import record_calls, require_diffusers
 from vbench_lite.case import Case
 from vbench_lite.errors import UserError

@@ -14,7 +14,7 @@ from helpers.diffusers_testing import record_calls, require_diffusers
 
 require_diffusers(module_level=True)
 
-from conftest import moving_square, write_prompt_suite  # noqa: E402
+from helpers.common import moving_square, write_prompt_suite  # noqa: E402
 from helpers.tiny_pipelines_b import (HUNYUAN_I2V_TEMPLATE, tiny_hunyuan_folder, tiny_hunyuan_i2v_folder,  # noqa: E402
                                       tiny_mochi_folder, tiny_wan_folder)
 from vbench_lite.case import Case  # noqa: E402

@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from conftest import moving_square
+from helpers.common import moving_square
 from vbench_lite.cli import main
 from vbench_lite.io import write_cache
 from vbench_lite.store import FLOOR_ROLE

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import command_argv, moving_square, write_prompt_suite
+from helpers.common import command_argv, moving_square, write_prompt_suite
 from vbench_lite.case import Case
 from vbench_lite.generators.base import Capabilities, Generator
 from vbench_lite.metrics import METRICS, Metric, Output, Score

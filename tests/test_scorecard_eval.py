@@ -5,8 +5,8 @@ reference set; it never becomes `latest`."""
 import json
 
 import numpy as np
+from helpers.common import moving_square
 
-from conftest import moving_square
 from vbench_lite.cli import main
 from vbench_lite.io import write_cache
 from vbench_lite.store import REFERENCE_ROLE, Store

@@ -79,7 +79,7 @@ def test_short_clips_have_no_segment_view(tmp_path):
 
 
 def test_report_cli_takes_a_segment_length(tmp_path):
-    from conftest import run_cli
+    from helpers.common import run_cli
 
     folder = tmp_path / "videos"
     folder.mkdir()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import moving_square, run_cli
+from helpers.common import moving_square, run_cli
 from vbench_lite.cli.output import _item_skip_lines, collect, group_item_skips
 from vbench_lite.errors import UserError
 from vbench_lite.io import write_cache

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import moving_square
+from helpers.common import moving_square
 from vbench_lite.io import VideoFile, read_video, write_cache, write_preview
 from vbench_lite.runners import workers as W
 from vbench_lite.runners.evaluate import eval_spec_and_generator

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import run_cli
+from helpers.common import run_cli
 from helpers import vbench_transcript as ref
 from helpers.synthetic_clips import pan_video
 from vbench_lite.generators.degraded import degrade_frames
