@@ -44,11 +44,12 @@ class RunSection:
     failures: pd.DataFrame
     skips: pd.DataFrame
     previews: list[Preview] = field(default_factory=list)
+    floor: pd.DataFrame | None = None  # data.floor_scores of the run (the oracle per case)
 
     @property
     def main(self) -> pd.DataFrame:
         """The run's summary as everyone shows it (``main_table``)."""
-        return main_table(self.summary, self.physics)
+        return main_table(self.summary, self.physics, tables.overall_floor(self.data, self.floor))
 
 
 @dataclass
@@ -72,11 +73,12 @@ def build_report(store: Store, refs: list[str], *, previews: bool = True, confid
         runs.append(load_run(store, run))
     sections = []
     for d in runs:
+        floor = floor_scores(store, d)
         sections.append(RunSection(
             data=d, summary=tables.summary_table(d, confidence=confidence),
-            physics=tables.physics_table(d, floor_scores(store, d), confidence=confidence),
+            physics=tables.physics_table(d, floor, confidence=confidence),
             failures=tables.failures_table(d), skips=tables.skips_table(d),
-            previews=make_previews(d, truth=truth_videos(store, d)) if previews else []))
+            previews=make_previews(d, truth=truth_videos(store, d)) if previews else [], floor=floor))
     across = pd.concat([s.summary.assign(run=s.data.label) for s in sections], ignore_index=True) \
         if sections else pd.DataFrame()
     if not across.empty:
@@ -170,12 +172,16 @@ MAIN_COLUMNS = ["metric", "split", "mean", "ci_low", "ci_high", "n", "n_items", 
                 "direction", "units", "note"]
 
 
-def main_table(summary: pd.DataFrame, physics: pd.DataFrame) -> pd.DataFrame:
+def main_table(summary: pd.DataFrame, physics: pd.DataFrame, floor: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per output (``split`` ""), except physics outputs: one row per split
     ("id", "ood") with the simulator floor beside it. Built from ``summary_table`` and
-    ``physics_table`` rows, so the numbers are exactly those of the full tables."""
+    ``physics_table`` rows, so the numbers are exactly those of the full tables.
+    ``floor``: ``tables.overall_floor``, the oracle beside the other outputs too."""
     split = set(physics["metric"]) if not physics.empty else set()
     overall = summary[~summary["metric"].isin(split)].assign(split="", floor=float("nan"), floor_n=0)
+    if floor is not None and not floor.empty:
+        overall["floor"] = overall["metric"].map(floor["floor"]).astype(float)
+        overall["floor_n"] = overall["metric"].map(floor["floor_n"]).fillna(0).astype(int)
     parts = [p for p in (overall, physics) if not p.empty]
     if not parts:
         return pd.DataFrame(columns=MAIN_COLUMNS)

@@ -200,8 +200,8 @@ SUMMARY_HELP = ("Mean over the items each output was scored on, with its 95 % bo
                 "(resampling whole cases; none below {min} cases, where the bootstrap can only return the range "
                 "of the values). n: items scored; cover: share of the items the output applies to that it was "
                 "scored on (a generator that loses objects scores fewer). Physics outputs are split into "
-                "in-distribution (ID) and out-of-distribution (OOD) probes beside the floor: the simulator "
-                "oracle's own score on the same cases, the best a parsed video can do. better: which direction "
+                "in-distribution (ID) and out-of-distribution (OOD) probes. floor: the simulator "
+                "oracle's own score on the same cases (every output of a probe run), the best a parsed video can do. better: which direction "
                 "is better ('-': none).")
 
 

@@ -113,6 +113,22 @@ def physics_table(data: RunData, floor: pd.DataFrame | None = None, *, confidenc
     return df[PHYSICS_COLUMNS].reset_index(drop=True)
 
 
+def overall_floor(data: RunData, floor: pd.DataFrame | None) -> pd.DataFrame:
+    """Per output scored on items (not split ID/OOD): the simulator oracle's mean over
+    the cases this run scored it on (``floor``: ``data.floor_scores`` rows), and how
+    many items were matched -- the reference point of a temporal output's mean.
+    Columns: floor, floor_n, indexed by output."""
+    cols = ["floor", "floor_n"]
+    if floor is None or floor.empty:
+        return pd.DataFrame(columns=cols)
+    sc = data.scores[(data.scores["case_id"] != SET_CASE_ID) & np.isfinite(data.scores["value"])]
+    m = sc[["suite", "case_id", "metric"]].merge(floor, on=["suite", "case_id", "metric"], how="inner")
+    m = m[np.isfinite(m["floor"].astype(float))]
+    if m.empty:
+        return pd.DataFrame(columns=cols)
+    return m.groupby("metric")["floor"].agg(floor="mean", floor_n="count")
+
+
 def group_means(data: RunData, metrics: list[str] | None = None) -> pd.DataFrame:
     """Mean of each output per (scenario group, split), one row per group with an
     ``n`` column (items): the parse-floor table of ``probes floor``."""

@@ -106,13 +106,14 @@ def test_every_table_is_one_flag_away(real, capsys):
     from vbench_lite.reports.build import main_table
     from vbench_lite.reports.data import floor_scores, load_run, open_store
     from vbench_lite.reports.html import main_display
-    from vbench_lite.reports.tables import physics_table, summary_table
+    from vbench_lite.reports.tables import overall_floor, physics_table, summary_table
 
     text = _main("report", real["run_id"], "--detail", "--no-previews", "--no-exports", "-o",
                  real["root"] / "detail.html", "--store", real["store"])
     with open_store(real["store"]) as st:
         d = load_run(st, real["run_id"])
-        disp = main_display(main_table(summary_table(d), physics_table(d, floor_scores(st, d))))
+        floor = floor_scores(st, d)
+        disp = main_display(main_table(summary_table(d), physics_table(d, floor), overall_floor(d, floor)))
     lines = text.splitlines()
     for _, r in disp.iterrows():
         row = [ln for ln in lines if ln.split()[:2] in ([r["output"], r["split"]], [r["output"], r["mean"]])]
@@ -120,6 +121,8 @@ def test_every_table_is_one_flag_away(real, capsys):
         for col in ("mean", "95% interval", "floor"):
             assert r[col] in row[0], (r["output"], r["split"], col, row[0])
     assert (disp["split"] == "ID").any() and (disp["95% interval"] == "none (<5 cases)").any()
+    flicker, = disp[disp["output"] == "flicker"].to_dict("records")  # the oracle beside temporal outputs too
+    assert flicker["floor"] != "" and float(flicker["floor"]) < float(flicker["mean"])
     # `report` prints the scorecard `run` printed
     card = [ln for ln in real["terminal"].splitlines() if ln.startswith(("flicker ", "trajectories "))]
     assert len(card) == 2 and all(ln in real["report_terminal"].splitlines() for ln in card)

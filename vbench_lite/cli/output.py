@@ -101,10 +101,11 @@ class RunView:
 def run_view(store, run_id: str, *, seconds: float | None = None, warnings=()) -> RunView:
     from vbench_lite.reports.build import failure_groups, main_table, skip_groups
     from vbench_lite.reports.data import floor_scores, load_run
-    from vbench_lite.reports.tables import physics_table, summary_table
+    from vbench_lite.reports.tables import overall_floor, physics_table, summary_table
 
     d = load_run(store, run_id)
-    main = main_table(summary_table(d), physics_table(d, floor_scores(store, d)))
+    floor = floor_scores(store, d)
+    main = main_table(summary_table(d), physics_table(d, floor), overall_floor(d, floor))
     return RunView(d, main, failure_groups(d), *skip_groups(d), seconds=seconds, warnings=tuple(warnings))
 
 
