@@ -252,3 +252,13 @@ def test_long_readings_drop_the_reference_name_before_anything_is_cut():
     assert max(map(len, text)) <= 100 and not any(t.endswith("~") for t in text), text
     row, = [t for t in text if t.startswith("rollout drift")]
     assert row.endswith("worse: 5525x/5525x") and "vs oracle" in text[2]
+
+
+def test_full_table_puts_the_oracle_beside_temporal_outputs_too(probe_store):
+    from vbench_lite.cli.output import run_view
+
+    with Store(probe_store, readonly=True) as st:
+        main = run_view(st, "gen").main.set_index(["metric", "split"])
+    flicker = main.loc[("flicker", "")]
+    assert flicker["floor_n"] == 16 and flicker["floor"] == pytest.approx(np.mean([0.001 * (1 + k) for k in range(16)]))
+    assert main.loc[("motion_px", ""), "floor"] == pytest.approx(1.0)
