@@ -140,13 +140,18 @@ def test_bad_files_fail_as_a_whole_read_does(tmp_path, monkeypatch):
     garbage.write_bytes(b"not a video at all" * 100)
     tiny = _write_avi(np.zeros((6, 4, 16, 3), np.uint8), tmp_path / "tiny.avi")  # under 8 px
     one = _write_avi(pan_video(skimage.data.astronaut(), 1, size=(32, 48)), tmp_path / "one.avi")
-    for path in (garbage, tiny, one):
+    cut = _write_avi(pan_video(skimage.data.astronaut(), 40, size=(48, 64)), tmp_path / "cut.avi")
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])  # declares 40 frames, holds ~20
+    for path in (garbage, tiny, one, cut):
         monkeypatch.setenv(streaming.STREAM_ENV, "0")
         expected = score_item(VideoFile(path), CASE, metrics)
         monkeypatch.delenv(streaming.STREAM_ENV)
         got = score_item(VideoFile(path), CASE, metrics)
         assert expected.result is None and got.result is None and got.error == expected.error, path.name
         assert path.name in got.error
+    assert "decoded" in got.error and "of 40 frames" in got.error  # the cut file, named as a whole read names it
+    monkeypatch.setenv("VBENCH_LITE_ALLOW_PARTIAL", "1")  # --allow-partial: what decodes is scored, equally
+    _assert_identical(_whole(cut, metrics, monkeypatch), score_item(VideoFile(cut), CASE, metrics).result)
 
 
 MEMORY_SCRIPT = textwrap.dedent("""
