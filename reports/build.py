@@ -192,15 +192,14 @@ def main_table(summary: pd.DataFrame, physics: pd.DataFrame, floor: pd.DataFrame
 
 def _folded(reason: str, case_id: str, grp: str | None) -> str:
     """``reason`` with the item's own case id (and quoted scenario) replaced, so the
-    same reason about different cases reads as one. The id is replaced only where it
-    stands as a name -- after a start, space, quote or slash and before a dot, quote,
-    slash, colon or the end after a quote/slash -- never inside a word of the reason
-    ("file is empty" stays as written for a case named "empty")."""
+    same reason about different cases reads as one. Only the first occurrence is
+    replaced, and only where it stands as a whole name (not inside a word: "file is
+    empty" keeps its word for a case named "empty" -- the file name before it is the
+    one folded -- and "truncated" stays whole for a case named "trunc"); a case id
+    may be followed by "_" ("bounce-id-000__s0.mp4")."""
     text = str(reason or "")
     if case_id and case_id != SET_CASE_ID:
-        name = re.escape(case_id)
-        text = re.sub(rf"(?:(?<=^)|(?<=[\s'\"/(]))({name})(?=[.'\"/:])", "<case>", text)
-        text = re.sub(rf"(?<=[/'\"]){name}$", "<case>", text)
+        text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(case_id)}(?![A-Za-z0-9-])", "<case>", text, count=1)
     if grp:
         text = text.replace(f"'{grp}'", "<scenario>")
     return text
