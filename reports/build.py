@@ -192,14 +192,15 @@ def main_table(summary: pd.DataFrame, physics: pd.DataFrame, floor: pd.DataFrame
 
 def _folded(reason: str, case_id: str, grp: str | None) -> str:
     """``reason`` with the item's own case id (and quoted scenario) replaced, so the
-    same reason about different cases reads as one. Only the first occurrence is
-    replaced, and only where it stands as a whole name (not inside a word: "file is
-    empty" keeps its word for a case named "empty" -- the file name before it is the
-    one folded -- and "truncated" stays whole for a case named "trunc"); a case id
-    may be followed by "_" ("bounce-id-000__s0.mp4")."""
+    same reason about different cases reads as one. It is replaced only where it
+    stands as a whole name, never inside a word ("truncated" stays whole for a case
+    named "trunc", "channels" for "chan"); a case id may be followed by "_"
+    ("bounce-id-000__s0.mp4"). A group of one failure is shown as written
+    (``failure_groups``), so a case named like a word of its reason ("empty" in "file
+    is empty") never reads as "file is <case>"."""
     text = str(reason or "")
     if case_id and case_id != SET_CASE_ID:
-        text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(case_id)}(?![A-Za-z0-9-])", "<case>", text, count=1)
+        text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(case_id)}(?![A-Za-z0-9-])", "<case>", text)
     if grp:
         text = text.replace(f"'{grp}'", "<scenario>")
     return text
