@@ -10,11 +10,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import skimage.data
 
+from helpers.streaming import assert_identical, score_whole, write_avi
 from helpers.synthetic_clips import pan_video
 from vbench_lite.case import Case
 from vbench_lite.io import VideoFile
@@ -27,69 +27,36 @@ WEIGHT_FREE = ["warping_error", "motion", "flicker", "motion_smoothness", "ident
 CASE = Case("clip")
 
 
-def _write_avi(frames: np.ndarray, path: Path, fps: float = 12.0) -> Path:
-    """Motion-JPEG AVI: lossy, as real files are, and decoded the same way every time."""
-    h, w = frames.shape[1:3]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
-    assert writer.isOpened()
-    for f in frames:
-        writer.write(np.ascontiguousarray(f[..., ::-1]))
-    writer.release()
-    return path
-
-
 def _clips(tmp_path: Path) -> dict[str, Path]:
     rng = np.random.default_rng(3)
     shake = rng.normal(0, 1.5, (23, 2))
     flicker = pan_video(skimage.data.chelsea(), 23, (0.6, 0.4), size=(72, 120)).astype(np.float32)
     flicker *= (1 + 0.08 * np.sin(np.arange(23) * 2.1))[:, None, None, None]
     return {
-        "pan": _write_avi(pan_video(skimage.data.astronaut(), 23, size=(72, 120)), tmp_path / "pan.avi"),
-        "shake": _write_avi(pan_video(skimage.data.coffee(), 23, (2.0, 0.5), size=(64, 96), offsets=shake),
+        "pan": write_avi(pan_video(skimage.data.astronaut(), 23, size=(72, 120)), tmp_path / "pan.avi"),
+        "shake": write_avi(pan_video(skimage.data.coffee(), 23, (2.0, 0.5), size=(64, 96), offsets=shake),
                             tmp_path / "shake.avi"),
-        "flicker": _write_avi(np.clip(flicker, 0, 255).astype(np.uint8), tmp_path / "flicker.avi"),
+        "flicker": write_avi(np.clip(flicker, 0, 255).astype(np.uint8), tmp_path / "flicker.avi"),
         # longest side 800: analysis frames downsampled by 2, as a 480x832 video's are
-        "wide": _write_avi(pan_video(skimage.data.astronaut(), 9, (3.1, 0.2), size=(96, 800)), tmp_path / "wide.avi"),
+        "wide": write_avi(pan_video(skimage.data.astronaut(), 9, (3.1, 0.2), size=(96, 800)), tmp_path / "wide.avi"),
     }
 
 
-def _whole(path: Path, metrics, monkeypatch):
-    monkeypatch.setenv(streaming.STREAM_ENV, "0")
-    out = score_item(VideoFile(path), CASE, metrics)
-    monkeypatch.delenv(streaming.STREAM_ENV)
-    assert out.error is None, out.error
-    return out.result
-
-
-def _assert_identical(a, b):
-    """Same outputs in the same order, same values and timelines to the bit, same features."""
-    assert [s.metric for s in a.scores] == [s.metric for s in b.scores]
-    assert a.skips == b.skips
-    for x, y in zip(a.scores, b.scores):
-        assert (x.value == y.value) or (np.isnan(x.value) and np.isnan(y.value)), (x.metric, x.value, y.value)
-        assert (x.timeline is None) == (y.timeline is None), x.metric
-        if x.timeline is not None:
-            assert x.timeline.dtype == y.timeline.dtype and np.array_equal(x.timeline, y.timeline), x.metric
-    assert a.features.keys() == b.features.keys()
-    for k in a.features:
-        assert np.array_equal(a.features[k], b.features[k]), k
-
-
-def test_streamed_scores_equal_whole_video_at_any_window(tmp_path, monkeypatch):
+def test_streamed_scores_equal_whole_video_at_any_window(tmp_path):
     metrics, skipped = load_metrics(WEIGHT_FREE)
     assert not skipped
     for name, path in _clips(tmp_path).items():
-        whole = _whole(path, metrics, monkeypatch)
+        whole = score_whole(path, CASE, metrics)
         assert len(whole.scores) == 12, name
         for window in (2, 3, 5, 16, 64):
             out = streaming.score_stream(VideoFile(path), CASE, metrics, window=window)
             assert out.error is None and out.read_seconds > 0, (name, out.error)
-            _assert_identical(whole, out.result)
+            assert_identical(whole, out.result)
         # the default path of score_item streams video files
-        _assert_identical(whole, score_item(VideoFile(path), CASE, metrics).result)
+        assert_identical(whole, score_item(VideoFile(path), CASE, metrics).result)
 
 
-def test_streamed_video_kd_features_equal_whole(tmp_path, monkeypatch):
+def test_streamed_video_kd_features_equal_whole(tmp_path):
     ref = tmp_path / "ref"
     ref.mkdir()
     for i, img in enumerate((skimage.data.coffee(), skimage.data.chelsea())):
@@ -97,11 +64,11 @@ def test_streamed_video_kd_features_equal_whole(tmp_path, monkeypatch):
     opts = {"video_kd": {"reference_dir": str(ref)}, "video_fd": {"reference_dir": str(ref)}}
     metrics, _ = load_metrics(["video_kd", "video_fd"], opts)
     path = _clips(tmp_path)["shake"]
-    whole = _whole(path, metrics, monkeypatch)
+    whole = score_whole(path, CASE, metrics)
     assert set(whole.features) == {"video_kd", "video_fd"}
     for window in (2, 7, 16):
         out = streaming.score_stream(VideoFile(path), CASE, metrics, window=window)
-        _assert_identical(whole, out.result)
+        assert_identical(whole, out.result)
 
 
 class _HoldsFrames(Metric):
@@ -118,9 +85,9 @@ def test_metric_without_accumulator_gets_the_whole_video_within_the_budget(tmp_p
     metrics, _ = load_metrics(["flicker", "motion"])
     metrics.insert(1, _HoldsFrames())
     path = _clips(tmp_path)["pan"]  # 23 frames
-    whole = _whole(path, metrics, monkeypatch)
+    whole = score_whole(path, CASE, metrics)
     assert [s.metric for s in whole.scores][2] == "mean_level"
-    _assert_identical(whole, streaming.score_stream(VideoFile(path), CASE, metrics, window=4).result)
+    assert_identical(whole, streaming.score_stream(VideoFile(path), CASE, metrics, window=4).result)
     # over the budget: that metric is skipped with the reason, the streamed ones are scored
     monkeypatch.setenv("VBENCH_LITE_MAX_FRAMES", "20")
     out = score_item(VideoFile(path), CASE, metrics)
@@ -138,9 +105,9 @@ def test_bad_files_fail_as_a_whole_read_does(tmp_path, monkeypatch):
     metrics, _ = load_metrics(["flicker"])
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"not a video at all" * 100)
-    tiny = _write_avi(np.zeros((6, 4, 16, 3), np.uint8), tmp_path / "tiny.avi")  # under 8 px
-    one = _write_avi(pan_video(skimage.data.astronaut(), 1, size=(32, 48)), tmp_path / "one.avi")
-    cut = _write_avi(pan_video(skimage.data.astronaut(), 40, size=(48, 64)), tmp_path / "cut.avi")
+    tiny = write_avi(np.zeros((6, 4, 16, 3), np.uint8), tmp_path / "tiny.avi")  # under 8 px
+    one = write_avi(pan_video(skimage.data.astronaut(), 1, size=(32, 48)), tmp_path / "one.avi")
+    cut = write_avi(pan_video(skimage.data.astronaut(), 40, size=(48, 64)), tmp_path / "cut.avi")
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])  # declares 40 frames, holds ~20
     for path in (garbage, tiny, one, cut):
         monkeypatch.setenv(streaming.STREAM_ENV, "0")
@@ -151,7 +118,7 @@ def test_bad_files_fail_as_a_whole_read_does(tmp_path, monkeypatch):
         assert path.name in got.error
     assert "decoded" in got.error and "of 40 frames" in got.error  # the cut file, named as a whole read names it
     monkeypatch.setenv("VBENCH_LITE_ALLOW_PARTIAL", "1")  # --allow-partial: what decodes is scored, equally
-    _assert_identical(_whole(cut, metrics, monkeypatch), score_item(VideoFile(cut), CASE, metrics).result)
+    assert_identical(score_whole(cut, CASE, metrics), score_item(VideoFile(cut), CASE, metrics).result)
 
 
 MEMORY_SCRIPT = textwrap.dedent("""
