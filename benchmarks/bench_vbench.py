@@ -71,9 +71,11 @@ def write_clips(folder: Path, n: int, frames: int, size: tuple[int, int], fps: f
     return paths
 
 
-def random_checkpoints(folder: Path) -> dict[str, Path]:
+def random_checkpoints(folder: Path, still_raft: bool = False) -> dict[str, Path]:
     """raft-things.pth (princeton-vl layout when vbench imports, else torchvision's:
-    the loader takes both) and amt-s.pth, randomly initialised."""
+    the loader takes both) and amt-s.pth, randomly initialised. ``still_raft`` zeroes
+    RAFT's last flow-head conv (the same key in both layouts): every flow is 0, every
+    video static, so dynamic_degree's verdict needs most pairs (its slow case)."""
     import torch
 
     from vbench_lite.metrics.amt_s import Model
@@ -91,6 +93,12 @@ def random_checkpoints(folder: Path) -> dict[str, Path]:
         from torchvision.models.optical_flow import raft_large
 
         torch.save(raft_large(weights=None, progress=False).state_dict(), paths["raft"])
+    if still_raft:
+        state = torch.load(paths["raft"])
+        for k in state:
+            if "flow_head.conv2." in k:
+                state[k] = torch.zeros_like(state[k])
+        torch.save(state, paths["raft"])
     torch.save({"state_dict": Model().state_dict()}, paths["amt"])
     return paths
 
@@ -148,6 +156,7 @@ def main() -> None:
     ap.add_argument("--fps", type=float, default=8.0)
     ap.add_argument("--dims", default=",".join(DIMS))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--still-raft", action="store_true", help="RAFT with a zeroed flow head: every video static")
     args = ap.parse_args()
     import torch
 
@@ -163,7 +172,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         clips = write_clips(tmp, args.videos, args.frames, size, args.fps)
-        ckpt = random_checkpoints(tmp)
+        ckpt = random_checkpoints(tmp, args.still_raft)
         label, theirs = vbench_side(ckpt)
         metrics, one = lite_side(ckpt)
         print(f"{args.videos} mp4s of {args.frames} frames {size[0]}x{size[1]} at {args.fps:g} fps; "
