@@ -136,8 +136,15 @@ def cases_identity(cases: list[Case]) -> str:
     return h.hexdigest()[:16]
 
 
-def prepare(spec: RunSpec, *, generator: Generator | None = None, cases: list[Case] | None = None) -> PreparedRun:
-    """Resolve and validate ``spec`` (see ``PreparedRun``); nothing is written."""
+def prepare(spec: RunSpec, *, generator: Generator | None = None, cases: list[Case] | None = None,
+            make_cases: Callable | None = None) -> PreparedRun:
+    """Resolve and validate ``spec`` (see ``PreparedRun``); nothing is written.
+
+    Cases come from the spec's suites, or are given (``cases``: videos that are files,
+    eval), or are made for this run by ``make_cases(generator, settings, caps, render)``
+    once settings and render spec are resolved (``pick``'s one image or prompt) -- the
+    one planning path: settings are resolved, availability and the frame budget checked,
+    here only."""
     gen = generator or create_generator(spec.generator)
     reason = gen.unavailable_reason()
     if reason:
@@ -148,10 +155,12 @@ def prepare(spec: RunSpec, *, generator: Generator | None = None, cases: list[Ca
     if cases is None and 0 < max_frames() < render.num_frames:  # (given cases are files: checked as read)
         raise UserError(f"{gen.name} would make {render.num_frames}-frame videos, over the budget of {max_frames()} "
                         f"frames per video (memory grows with length); raise {MAX_FRAMES_ENV} or make fewer frames")
+    if make_cases is not None:
+        cases = make_cases(gen, settings, caps, render)
     if cases is None:
         cases, suite_versions = build_cases(spec, render)
     else:
-        suite_versions = {"adhoc": "1"}
+        suite_versions = {"adhoc": "1"}  # cases not from a suite (files, or made for this run)
     metrics, skipped = load_metrics(spec.metrics, spec.metric_options)
     fingerprint = gen.fingerprint(settings)
     metric_ids = {m.name: m.identity() for m in metrics}

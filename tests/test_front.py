@@ -100,7 +100,7 @@ def test_pick_over_seeds_gives_intervals_and_says_what_it_cannot_tell_apart(tmp_
 def test_a_recommendation_off_the_front_says_so(tmp_path):
     """The tolerance rule takes k=1 for a motion gain within noise; its warping error is
     significantly higher, so k=0 dominates it and the caution names k=0."""
-    from vbench_lite.cli.sweep import recommendation_lines
+    from vbench_lite.cli.sweep_lines import recommendation_lines
 
     path = tmp_path / "s.sqlite"
     specs = [SyntheticRun(f"k{i}", seed=i, settings={"k": i}, sweep="sw", noise=0.05,

@@ -41,7 +41,8 @@ RESUME_HINT = "what was stored is intact; re-run the same command to resume"
 COMMAND_MODULES = [
     "vbench_lite.cli.run",  # run, eval
     "vbench_lite.cli.listing",  # list
-    "vbench_lite.cli.report",  # report, compare, sweep, check
+    "vbench_lite.cli.report",  # report, compare, check
+    "vbench_lite.cli.sweep",  # sweep (a settings grid, the front, a recommended setting)
     "vbench_lite.cli.probes",  # probes render, probes floor
     "vbench_lite.cli.export",  # export (a suite's frames, prompts and manifest for an outside pipeline)
     "vbench_lite.cli.pick",  # pick (sweep a knob on one image/prompt, keep the chosen clip)

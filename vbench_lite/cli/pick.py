@@ -56,15 +56,12 @@ Example:
 
 
 def register(sub) -> None:
-    from vbench_lite.cli.run import default_generator
+    from vbench_lite.cli.run import add_cache_arguments, add_generator_arguments, add_store_arguments
     from vbench_lite.reports.pick import DEFAULT_TOLERANCE, RULES
 
     p = sub.add_parser("pick", help="sweep a knob on one image/prompt and keep the clip a rule chooses",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-g", "--generator", default=None,
-                   help=f"generator name (default: {default_generator()}; `vbench-lite list generators` "
-                   "shows each one's settings)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="generator setting (repeatable)")
+    add_generator_arguments(p)
     p.add_argument("--sweep", action="append", metavar="KEY=V1,V2",
                    help="the knob and its values, e.g. motion_bucket_id=50,127,200 (repeatable: a grid)")
     p.add_argument("--image", type=Path, help="conditioning image (PNG, JPEG, ...) for image-to-video")
@@ -82,16 +79,8 @@ def register(sub) -> None:
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                    help=f"for --rule tolerance: relative slack on the stillest setting's warping error "
                    f"(default {DEFAULT_TOLERANCE:g} = within {DEFAULT_TOLERANCE:.0%}%)")
-    p.add_argument("--metric-set", action="append", metavar="METRIC.OPTION=VALUE",
-                   help="metric option, e.g. warping_error.flow_backend=raft-large (give it to motion too)")
-    p.add_argument("--name", default="", help="run name prefix (part of the runs' identity)")
-    p.add_argument("--store", type=Path, help="results store: an SQLite file, with the video cache and "
-                   "reports beside it (default: $VBENCH_LITE_STORE or ./vbench_results/results.sqlite)")
-    p.add_argument("--cache-dir", type=Path, help="lossless video cache (default: beside the store)")
-    p.add_argument("--keep-failed", action="store_true",
-                   help="on resume, keep items that failed before instead of retrying them")
-    p.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_store_arguments(p)
+    add_cache_arguments(p)
     p.set_defaults(func=cmd_pick, workers=0)
 
 
@@ -183,7 +172,6 @@ def plan_pick(args) -> list:
     render spec, all checked before anything is recorded."""
     from vbench_lite.cli.run import check_paths, default_generator
     from vbench_lite.generators import create_generator
-    from vbench_lite.io import MAX_FRAMES_ENV, max_frames
     from vbench_lite.runners.execute import prepare
     from vbench_lite.runners.plan import RunSpec, expand, parse_assignments, parse_metric_options, parse_sweep
 
@@ -202,21 +190,15 @@ def plan_pick(args) -> list:
     # one generator for every value: a loaded model (a diffusers pipeline) is reused when
     # only a call argument changes, and never held twice in memory
     gen = create_generator(base.generator)
-    reason = gen.unavailable_reason()
-    if reason:
-        raise UserError(f"generator {gen.name!r} is not available: {reason}")
+
+    def make_cases(generator, settings, caps, render):  # the one case, at the render spec prepare resolved
+        _check_conditioning(generator, settings, caps, args)
+        return [make_case(render, image=image, image_digest=digest or "", prompt=args.prompt)]
+
     runs = []
     for spec in specs:
         spec.sweep = f"pick-{tag}"
-        settings = gen.resolve_settings(spec.settings)
-        caps = gen.capabilities_for(settings)
-        _check_conditioning(gen, settings, caps, args)
-        render = caps.render_spec()
-        if 0 < max_frames() < render.num_frames:
-            raise UserError(f"{gen.name} would make {render.num_frames}-frame videos, over the budget of "
-                            f"{max_frames()} frames per video; raise {MAX_FRAMES_ENV} or make fewer frames")
-        case = make_case(render, image=image, image_digest=digest or "", prompt=args.prompt)
-        runs.append(prepare(spec, generator=gen, cases=[case]))
+        runs.append(prepare(spec, generator=gen, make_cases=make_cases))
     return runs
 
 
@@ -289,7 +271,7 @@ def cmd_pick(args) -> int:
     pick = pick_setting(cands, args.rule, args.tolerance)
     chosen = datas[pick.index]
     out, video = write_clip(args.out, chosen)
-    from vbench_lite.cli.sweep import caution_lines
+    from vbench_lite.cli.sweep_lines import caution_lines
     from vbench_lite.reports.front import sweep_fronts
 
     several = len(args.seed_list) > 1
@@ -339,7 +321,7 @@ def cmd_pick(args) -> int:
     table["motion_px"] = [fmt(c.motion) for c in cands]
     table["warping_error"] = [fmt(c.warping) for c in cands]
     if front is not None:  # means over the seeds with their intervals
-        from vbench_lite.cli.sweep import cell
+        from vbench_lite.cli.sweep_lines import cell
 
         table["motion_px"] = [cell(front.x[i], *front.x_ci[i]) for i in range(len(cands))]
         table["warping_error"] = [cell(front.y[i], *front.y_ci[i]) for i in range(len(cands))]

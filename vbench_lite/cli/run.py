@@ -20,15 +20,37 @@ def default_generator() -> str:
     return "reference-dit" if SHIPPED_DIT.exists() else "simulator"
 
 
-def add_common_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--metrics", help="comma-separated metric names (default: all available)")
+def add_generator_arguments(p: argparse.ArgumentParser) -> None:
+    """-g and --set: which generator and its settings (run, sweep, pick)."""
+    p.add_argument("-g", "--generator", default=None,
+                   help=f"generator name (default: {default_generator()}; `vbench-lite list generators` shows "
+                   "each one's settings)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="generator setting (repeatable)")
+
+
+def add_store_arguments(p: argparse.ArgumentParser) -> None:
+    """Where results go and how they are printed: --metric-set, --name, --store, --format,
+    --no-progress (every command that records runs)."""
     p.add_argument("--metric-set", action="append", metavar="METRIC.OPTION=VALUE",
-                   help="metric option, e.g. fvd.reference_dir=real_videos/ or clip_consistency.pretrained=FILE")
+                   help="metric option, e.g. fvd.reference_dir=real_videos/ (`vbench-lite list metrics` "
+                   "shows every option)")
     p.add_argument("--name", default="", help="run name (part of the run's identity; e.g. a checkpoint tag)")
     p.add_argument("--store", type=Path, help="results store: an SQLite file, with the video cache and "
                    "reports beside it (default: $VBENCH_LITE_STORE or ./vbench_results/results.sqlite)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_cache_arguments(p: argparse.ArgumentParser) -> None:
+    """--cache-dir and --keep-failed: commands that generate videos."""
+    p.add_argument("--cache-dir", type=Path, help="lossless video cache (default: beside the store)")
+    p.add_argument("--keep-failed", action="store_true",
+                   help="on resume, keep items that failed before instead of retrying them")
+
+
+def add_common_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--metrics", help="comma-separated metric names (default: all available)")
+    add_store_arguments(p)
     p.add_argument("--detail", action="store_true", help="print everything: units, notes, per-video values, "
                    "full skip and failure reasons, the floor run's table (default: a 100-column summary)")
     p.add_argument("--workers", type=int, default=0,
@@ -40,17 +62,13 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-g", "--generator", default=None,
-                   help=f"generator name (default: {default_generator()}; see `vbench-lite list`)")
+    add_generator_arguments(p)
     p.add_argument("-s", "--suite", action="append", help="suite name or prompt-suite TOML (repeatable; "
                    "default: default)")
     p.add_argument("--seeds", default="0", help="seeds, e.g. 0,1,2 or 0-4 (default: 0)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="generator setting (repeatable)")
     p.add_argument("--sweep", action="append", metavar="KEY=V1,V2", help="sweep a setting (repeatable; grid)")
-    p.add_argument("--cache-dir", type=Path, help="lossless video cache (default: beside the store)")
+    add_cache_arguments(p)
     p.add_argument("--no-floor", action="store_true", help="do not score the simulator oracle beside probe suites")
-    p.add_argument("--keep-failed", action="store_true",
-                   help="on resume, keep items that failed before instead of retrying them")
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report at the end")
     add_common_arguments(p)
 

@@ -1,117 +1,95 @@
-"""What ``sweep`` prints: one line per setting with motion, warping error and flicker
-and their 95 % intervals, where it sits on the front (``reports.front``: drawn only
-between settings that differ beyond their intervals), and the setting a stated rule
-recommends (``reports.pick.pick_setting``, the rule ``pick`` uses) with that rule.
-Every output of every run stays behind ``--detail``.
-"""
+"""``vbench-lite sweep``: run a settings grid, then say which settings can be told apart,
+draw the motion-vs-error front between those, and recommend one by a stated rule
+(what it prints: ``cli.sweep_lines``). Planning and flags are ``run``'s."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from vbench_lite.cli.output import WIDTH, _wrap, fixed_width
-
-OUTPUTS = ("motion_px", "warping_error", "flicker")
+import sys
+from pathlib import Path
 
 
-def num(x: float) -> str:
-    return "-" if x is None or not np.isfinite(x) else f"{x:.3g}"
+def register(sub) -> None:
+    s = sub.add_parser("sweep", help="run a settings grid and plot motion vs warping error / flicker",
+                       description="Like `run` with --sweep KEY=V1,V2,...; ends with the motion-vs-flicker "
+                       "plot (Pareto front marked) of the grid's runs.")
+    from vbench_lite.cli.run import add_run_arguments
+
+    add_run_arguments(s)
+    s.add_argument("--plot", type=Path, help="plot file stem (default: <store dir>/reports/<sweep id>_tradeoff, "
+                   "beside the sweep's HTML report <sweep id>.html)")
+    s.set_defaults(func=cmd_sweep)
 
 
-def cell(mean: float, low: float, high: float) -> str:
-    if not np.isfinite(mean):
-        return "-"
-    if np.isfinite(low) and np.isfinite(high):
-        return f"{num(mean)} [{num(low)}, {num(high)}]"
-    return num(mean)
+def _open(args):
+    from vbench_lite.reports.data import open_store
+    from vbench_lite.store import DEFAULT_STORE
+    return open_store(args.store or DEFAULT_STORE())
 
 
-def front_word(i: int, fronts: dict) -> str:
-    """Where setting ``i`` sits: "front", "~#2" (on it, not distinguishable from #2),
-    "dominated" (another is at least as good on both axes and significantly better on
-    one), for the warping-error front (else flicker's)."""
-    f = fronts.get("warping_error") or fronts.get("flicker")
-    if f is None:
-        return ""
-    if not (np.isfinite(f.x[i]) and np.isfinite(f.y[i])):
-        return "no score"
-    if not f.on_front[i]:
-        return "dominated"
-    same = f.indistinct(i)
-    return "front" if not same else "~" + ",".join(f"#{j + 1}" for j in same[:3]) + ("..." if len(same) > 3 else "")
+def cmd_sweep(args) -> int:
+    from vbench_lite.cli.output import WIDTH, fixed_width
+    from vbench_lite.cli.run import execute_runs, plan_runs, write_main_report
+    from vbench_lite.cli.sweep_lines import sweep_lines
+    from vbench_lite.reports.front import sweep_fronts
+    from vbench_lite.reports import plots, tables
+    from vbench_lite.reports.data import load_run
+    from vbench_lite.reports.html import report_path, safe_name
+    from vbench_lite.store import DEFAULT_STORE, FLOOR_ROLE
 
-
-def sweep_table(summaries: list[pd.DataFrame], fronts: dict, *, width: int = WIDTH) -> list[str]:
-    """#, motion_px, warping_error, flicker (mean [95% interval]) and the front column."""
-    rows = []
-    for i, s in enumerate(summaries):
-        t = s.set_index("metric")
-        row = {"#": f"#{i + 1}"}
-        for o in OUTPUTS:
-            if any(o in u["metric"].values for u in summaries):
-                row[o] = cell(*(t.loc[o, c] if o in t.index else np.nan for c in ("mean", "ci_low", "ci_high")))
-        if fronts:
-            row["front"] = front_word(i, fronts)
-        rows.append(row)
-    return fixed_width(pd.DataFrame(rows), width=width, shrink=("front",))
-
-
-def recommendation_lines(summaries: list[pd.DataFrame], labels: list[str], fronts: dict, *,
-                         rule: str = "tolerance", width: int = WIDTH) -> list[str]:
-    """The setting ``rule`` chooses, the rule in words, and whether the choice is
-    distinguishable from the settings it was preferred to."""
-    from vbench_lite.errors import UserError
-    from vbench_lite.reports.pick import Candidate, pick_setting
-
-    def mean(s, o):
-        t = s.set_index("metric")
-        return float(t.loc[o, "mean"]) if o in t.index else float("nan")
-
-    cands = [Candidate(lab, mean(s, "motion_px"), mean(s, "warping_error")) for s, lab in zip(summaries, labels)]
-    try:
-        pick = pick_setting(cands, rule)
-    except UserError as exc:
-        return _wrap(f"no recommendation: {exc}", width)
-    lines = []
-    for text in list(pick.lines) + caution_lines(pick, fronts.get("warping_error"), labels):
-        lines += _wrap(text, width)
-    return lines
-
-
-def caution_lines(pick, front, labels: list[str]) -> list[str]:
-    """A sentence when the chosen setting cannot be told apart from others the rule
-    chose among (``front``: the motion-vs-warping ``reports.front.Front``)."""
-    if front is None:
-        return []
-    out = []
-    same = [labels[j] for j in range(len(labels)) if j != pick.index and not front.distinct[pick.index, j]
-            and j in pick.within]
-    if same:
-        out.append(f"caution: {labels[pick.index]} is not distinguishable from {', '.join(same[:4])}"
-                   f"{' ...' if len(same) > 4 else ''} (95% paired intervals over {front.units}): the data cannot "
-                   "tell them apart; more seeds or cases would decide it.")
-    better = front.dominators(pick.index)
-    if better:
-        out.append(f"caution: {labels[pick.index]} is off the front: {', '.join(labels[j] for j in better[:3])} "
-                   f"{'is' if len(better) == 1 else 'are'} significantly better on {front.x_name} or "
-                   f"{front.y_name} and not worse on the other (95% paired intervals over {front.units}).")
-    return out
-
-
-def sweep_lines(summaries: list[pd.DataFrame], labels: list[str], fronts: dict, *, width: int = WIDTH) -> list[str]:
-    """The default sweep summary under the runs' lines (#1 run ID NAME): the table, the
-    front sentences and the recommendation."""
-    out = [""] + sweep_table(summaries, fronts, width=width) + [""]
-    if len(fronts) > 1 and not any(f.distinct.any() for f in fronts.values()):
-        f = next(iter(fronts.values()))
-        names = [f.x_name, *fronts]
-        out += _wrap(f"not distinguishable: no two of the {len(labels)} settings differ in {', '.join(names[:-1])} "
-                     f"or {names[-1]} beyond their 95% intervals (paired bootstrap over {f.units}); no front drawn.",
-                     width)
+    if not args.sweep:
+        from vbench_lite.errors import UserError
+        raise UserError("sweep needs at least one --sweep KEY=V1,V2,... (e.g. --sweep steps=4,8,16)")
+    summaries, rank = execute_runs(plan_runs(args), args)
+    if rank != 0:
+        return 0
+    store_path = args.store or DEFAULT_STORE()
+    main = [s for s in summaries if s.role != FLOOR_ROLE]
+    floors = [s for s in summaries if s.role == FLOOR_ROLE]
+    with _open(args) as store:
+        runs = [load_run(store, s.run_id) for s in main]
+    summaries_t = [tables.summary_table(d) for d in runs]
+    labels = plots.setting_labels([d.run for d in runs])
+    sweep = runs[0].run.get("sweep") or runs[0].label
+    print(f"== {sweep}: {len(main)} runs of {runs[0].run.get('generator')}"
+          + (f" (floor run {', '.join(f.run_id for f in floors)})" if floors else ""))
+    fronts = sweep_fronts(runs, labels)  # the front only between settings that differ beyond their intervals
+    for i, s in enumerate(main, 1):
+        print(f"#{i}  run {s.run_id}  {s.name}  ({s.ok}/{s.total} ok)")
+    if args.detail:
+        for line in _sweep_means(summaries_t, fixed_width, WIDTH):
+            print(line)
+        print("Means over each run's items; intervals, ID/OOD and the floor per run are in the report.")
     else:
-        for f in fronts.values():
-            for text in f.sentences():
-                out += _wrap(text, width)
-    out += recommendation_lines(summaries, labels, fronts, width=width)
-    return out
+        print("\n".join(sweep_lines(summaries_t, labels, fronts)))
+    fig = plots.tradeoff_figure(summaries_t, labels, fronts=fronts)
+    if not args.no_report:
+        path = write_main_report(args, summaries)
+        if path:
+            print(f"report: {path}", file=sys.stderr)
+    if fig is None:
+        print("sweep: no motion output in these runs, so no motion-vs-flicker plot", file=sys.stderr)
+        return 0
+    stem = args.plot or report_path(store_path, sweep).with_name(f"{safe_name(sweep)}_tradeoff")
+    for p in plots.save_figure(fig, stem):
+        print(f"plot: {p}", file=sys.stderr)
+    return 0
+
+
+def _sweep_means(summaries, fixed_width, width: int) -> list[str]:
+    """Mean of every output per grid point (#1, #2, ...), in column blocks that fit ``width``."""
+    import pandas as pd
+
+    from vbench_lite.reports.tables import fmt
+
+    means = pd.concat([s.set_index("metric")["mean"].rename(f"#{i}") for i, s in enumerate(summaries, 1)], axis=1)
+    better = pd.concat([s.set_index("metric")["direction"] for s in summaries]).groupby(level=0).first()
+    per_block = max(1, (width - 27 - 7) // 11)  # output name, "better", 10-character numbers
+    lines = []
+    for lo in range(0, means.shape[1], per_block):
+        block = means.iloc[:, lo:lo + per_block]
+        disp = pd.DataFrame({"output": block.index})
+        for c in block.columns:
+            disp[c] = [fmt(x) for x in block[c]]
+        disp["better"] = [better.get(m, "") for m in block.index]
+        lines += [""] + fixed_width(disp, width=width, right=set(block.columns))
+    return lines
