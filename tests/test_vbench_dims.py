@@ -355,7 +355,7 @@ def test_motion_smoothness_equals_vbench_steps_with_amt_s(clips, amt_random, tor
                                                            abs=SMOOTH_TOL), name
 
 
-def test_zero_amt_s_is_the_blend_and_sees_jitter(tmp_path):
+def test_zero_amt_s_is_the_blend_and_sees_jitter(tmp_path, torch_one_thread):
     """All-zero AMT-S weights give zero flows, masks of 1/2 and no residual: the
     prediction is the mean of the two frames up to float32 rounding of the warp grid.
     Through the real loading path it must then score like the blend, and lower under
