@@ -126,8 +126,9 @@ def dynamic_degree_video(frames: np.ndarray, fps: float, model, device: str = "c
     """VBench's per-video dynamic_degree of uint8 (T, H, W, 3) RGB frames at ``fps``.
 
     Returns (dynamic, pair scores computed so far (px), threshold, moving pairs needed).
-    Pairs go through RAFT ``batch`` at a time and scoring stops once ``verdict`` is
-    decided, so the scores may cover fewer pairs than the video has."""
+    Pairs go through RAFT at most ``batch`` at a time, never more than can still decide
+    ``verdict``, and scoring stops once it is decided, so the scores may cover fewer
+    pairs than the video has."""
     sampled = frames[::dynamic_stride(fps)]  # (n, H, W, 3)
     n, h, w = sampled.shape[:3]
     thres, needed = dynamic_params(h, w, n)
@@ -138,9 +139,13 @@ def dynamic_degree_video(frames: np.ndarray, fps: float, model, device: str = "c
     scores: list[float] = []
     pairs = n - 1
     decided = verdict(0, 0, pairs, needed)
+    moving = 0
     while decided is None:
-        i = len(scores)
-        chunk = sampled[i:i + batch + 1]  # batch pairs share their frames
+        i, left = len(scores), pairs - len(scores)
+        # no more pairs than can decide the verdict: ``needed - moving`` more moving ones, or
+        # enough still ones that too few are left (a static video stops at 13 of 16, not 16)
+        step = min(batch, needed - moving, left - (needed - moving) + 1)
+        chunk = sampled[i:i + step + 1]  # step pairs share their frames
         scores.extend(top_flow_magnitude(f) for f in pair_flows(model, chunk, device))
         moving = sum(s > thres for s in scores)
         decided = verdict(moving, len(scores), pairs - len(scores), needed)

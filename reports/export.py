@@ -86,7 +86,9 @@ def _clean(obj):
     return obj
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
+def records(df: pd.DataFrame) -> list[dict]:
+    """A frame as JSON-safe rows (NaN/inf -> None, numpy scalars -> Python): what every
+    ``--format json`` prints."""
     return _clean(df.to_dict(orient="records")) if df is not None else []
 
 
@@ -95,10 +97,10 @@ def to_json(report: Report) -> dict:
         "title": report.title,
         "runs": [{
             "provenance": {k: s.data.run.get(k) for k in PROVENANCE_KEYS},
-            "summary": _records(s.summary), "physics": _records(s.physics),
-            "failures": _records(s.failures), "skips": _records(s.skips),
+            "summary": records(s.summary), "physics": records(s.physics),
+            "failures": records(s.failures), "skips": records(s.skips),
         } for s in report.sections],
-        "comparisons": [{"attrs": dict(c.attrs), "rows": _records(c)} for c in report.comparisons],
+        "comparisons": [{"attrs": dict(c.attrs), "rows": records(c)} for c in report.comparisons],
         "scorecards": [{"run_id": c.run_id, "reference": c.reference, "pooling": c.pooling, "lines": c.records()}
                        for c in report.cards],
     })

@@ -50,7 +50,7 @@ FLOOR_ROLE = "floor"  # the simulator oracle scored beside a probe run: the pars
 REFERENCE_ROLE = "reference"  # a folder of real or baseline videos scored beside an eval run (--reference)
 
 
-def DEFAULT_STORE() -> Path:
+def default_store() -> Path:
     """``$VBENCH_LITE_STORE`` or ``./vbench_results/results.sqlite``."""
     return Path(os.environ.get("VBENCH_LITE_STORE") or Path("vbench_results") / "results.sqlite")
 

@@ -121,16 +121,18 @@ def section_view(section) -> RunView:
 
 def print_summaries(summaries, store_path, *, fmt="table", report_path=None, file=None,
                     detail: bool = False) -> None:
-    from vbench_lite.store import DEFAULT_STORE, Store
+    from vbench_lite.store import default_store, Store
 
     file = file or sys.stdout
-    path = Path(store_path or DEFAULT_STORE())
+    path = Path(store_path or default_store())
     with Store(path, readonly=True) as store:
         if fmt == "json":
+            from vbench_lite.reports.export import records
+
             data = []
             for s in summaries:
                 run = collect(store, s)
-                run["table"] = _records(run_view(store, s.run_id).main)
+                run["table"] = records(run_view(store, s.run_id).main)
                 card = load_scorecard(store, s.run_id)
                 run["scorecard"] = {"reference": card.reference, "pooling": card.pooling, "lines": card.records()}
                 data.append(run)
@@ -417,13 +419,3 @@ def detail_lines(v: RunView) -> list[str]:
                       + (f"; {g['examples']}" if g["examples"] else "") for _, g in table.iterrows()]
     lines += [f"warning: {w}" for w in v.warnings]
     return lines
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    import math
-
-    out = []
-    for rec in df.to_dict(orient="records"):
-        out.append({k: (None if isinstance(x, float) and not math.isfinite(x) else
-                        x.item() if hasattr(x, "item") else x) for k, x in rec.items()})
-    return out

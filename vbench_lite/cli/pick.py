@@ -256,13 +256,13 @@ def cmd_pick(args) -> int:
     from vbench_lite.reports.data import load_run, open_store
     from vbench_lite.reports.pick import pick_figure, pick_setting
     from vbench_lite.reports.plots import DPI
-    from vbench_lite.store import DEFAULT_STORE
+    from vbench_lite.store import default_store
 
     runs = plan_pick(args)
     summaries, rank = execute_runs(runs, args)
     if rank != 0:
         return 0
-    store_path = Path(args.store or DEFAULT_STORE())
+    store_path = Path(args.store or default_store())
     with open_store(store_path) as store:
         datas = [load_run(store, s.run_id) for s in summaries]
     keys = sorted({k for spec in (r.spec for r in runs) for k in spec.settings} & set(_sweep_keys(args)))

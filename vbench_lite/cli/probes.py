@@ -110,7 +110,7 @@ def cmd_floor(args) -> int:
     from vbench_lite.reports.tables import group_means
     from vbench_lite.runners.execute import execute, oracle_spec, prepare
     from vbench_lite.runners.plan import parse_seeds
-    from vbench_lite.store import DEFAULT_STORE, Store
+    from vbench_lite.store import default_store, Store
 
     spec = oracle_spec([args.suite], parse_seeds(args.seeds), RenderSpec(args.size, args.size, args.frames),
                        list(PHYSICS_METRICS), perturb=args.perturb, strength=args.strength)
@@ -118,7 +118,7 @@ def cmd_floor(args) -> int:
     if not run.has_truth:
         from vbench_lite.errors import UserError
         raise UserError(f"suite {args.suite!r} has no physics probes; use default, probes-id, probes-ood, nightly or memory")
-    with Store(args.store or DEFAULT_STORE()) as store:
+    with Store(args.store or default_store()) as store:
         summary = execute(run, store, progress=False)
         table = group_means(load_run(store, summary.run_id))
     if args.format == "json":

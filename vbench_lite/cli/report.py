@@ -95,16 +95,16 @@ def register(sub) -> None:
 
 def _open(args):
     from vbench_lite.reports.data import open_store
-    from vbench_lite.store import DEFAULT_STORE
-    return open_store(args.store or DEFAULT_STORE())
+    from vbench_lite.store import default_store
+    return open_store(args.store or default_store())
 
 
 def _print_df(df, fmt: str = "table", file=None) -> None:
-    from vbench_lite.reports.export import _records, md_table
+    from vbench_lite.reports.export import md_table, records
     from vbench_lite.reports.tables import fmt as num
     file = file or sys.stdout
     if fmt == "json":
-        print(json.dumps(_records(df), indent=2), file=file)
+        print(json.dumps(records(df), indent=2), file=file)
     elif fmt == "markdown":
         print(md_table(df), file=file)
     elif fmt == "csv":
@@ -120,7 +120,7 @@ def cmd_report(args) -> int:
     from vbench_lite.reports.build import build_report
     from vbench_lite.reports.export import to_json, to_markdown
     from vbench_lite.reports.html import report_label, report_path, save_report
-    from vbench_lite.store import DEFAULT_STORE
+    from vbench_lite.store import default_store
 
     if args.format == "physics_iq":
         return _report_physics_iq(args)
@@ -144,7 +144,7 @@ def cmd_report(args) -> int:
         print(to_markdown(rep))
     else:  # the same summary `run` prints (a floor run asked for by name gets its table)
         print_views(views, detail=args.detail)
-    out = save_report(rep, args.out or report_path(args.store or DEFAULT_STORE(), report_label(rep)),
+    out = save_report(rep, args.out or report_path(args.store or default_store(), report_label(rep)),
                       exports=not args.no_exports)
     print(f"report: {out}", file=sys.stderr)
     return 0
@@ -156,14 +156,14 @@ def _report_physics_iq(args) -> int:
     from vbench_lite.reports.data import resolve_run
     from vbench_lite.reports.html import report_path, safe_name
     from vbench_lite.reports.physics_iq_export import write_physics_iq
-    from vbench_lite.store import DEFAULT_STORE
+    from vbench_lite.store import default_store
 
     if len(args.runs) != 1:
         raise UserError("--format physics_iq exports one run at a time")
     with _open(args) as store:
         run = resolve_run(store, args.runs[0])
         label = run.get("name") or run["run_id"]
-        folder = args.out or report_path(args.store or DEFAULT_STORE(), label).with_name(
+        folder = args.out or report_path(args.store or default_store(), label).with_name(
             f"{safe_name(label)}_physics_iq")
         for path in write_physics_iq(store, run, folder):
             print(path)
@@ -174,9 +174,9 @@ def _report_vbench(args) -> int:
     """``report RUN... --format vbench``: VBench's ``*_eval_results.json`` per run."""
     from vbench_lite.reports.data import resolve_run
     from vbench_lite.reports.vbench_export import summary_lines, write_vbench_results
-    from vbench_lite.store import DEFAULT_STORE
+    from vbench_lite.store import default_store
 
-    folder = args.out or Path(args.store or DEFAULT_STORE()).parent / "reports"
+    folder = args.out or Path(args.store or default_store()).parent / "reports"
     with _open(args) as store:
         for ref in args.runs:
             run = resolve_run(store, ref)
@@ -260,9 +260,11 @@ def cmd_check(args) -> int:
             "ci_low", "ci_high", "tolerance", "verdict"]
     shown = gated if args.all else gated[gated["regressed"]]
     if args.format == "json":
+        from vbench_lite.reports.export import records
+
         print(json.dumps({"code": code, "baseline": base["run_id"], "candidate": cand["run_id"],
                           "mismatch": banner or None, "max_lost": th.max_lost,
-                          "lost": lost.to_dict(orient="records"), "outputs": _records_of(gated)},
+                          "lost": lost.to_dict(orient="records"), "outputs": records(gated)},
                          indent=2, default=str))
         return code
     from vbench_lite.cli.output import clip
@@ -287,7 +289,3 @@ def cmd_check(args) -> int:
         print("\n".join(comparison_lines(shown, tolerance=True)))
     return code
 
-
-def _records_of(df):
-    from vbench_lite.reports.export import _records
-    return _records(df)

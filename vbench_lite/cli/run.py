@@ -107,9 +107,9 @@ def check_paths(args) -> None:
     (report names go through ``reports.html.safe_name``)."""
     from vbench_lite.io import check_folder_path, max_frames, shown
     from vbench_lite.runners.plan import check_name
-    from vbench_lite.store import DEFAULT_STORE
+    from vbench_lite.store import default_store
 
-    store = Path(args.store or DEFAULT_STORE())
+    store = Path(args.store or default_store())
     if store.is_dir():
         raise UserError(f"--store {shown(store)} is a folder; give a file, e.g. {shown(store / 'results.sqlite')}")
     check_folder_path(store.parent, f"--store {shown(store)}")
@@ -176,10 +176,10 @@ def execute_runs(runs, args):
     """(summaries, rank): every prepared run executed into the store, in order."""
     from vbench_lite.runners.distributed import rank_and_world
     from vbench_lite.runners.execute import execute
-    from vbench_lite.store import DEFAULT_STORE, Store
+    from vbench_lite.store import default_store, Store
 
     rank, world = rank_and_world()
-    store = Store(args.store or DEFAULT_STORE())
+    store = Store(args.store or default_store())
     try:
         summaries = []
         for run in runs:  # the bar waits for the first batch of videos: say so
@@ -200,7 +200,7 @@ def cmd_eval(args) -> int:
     from vbench_lite.runners.evaluate import eval_spec_and_generator
     from vbench_lite.runners.execute import execute, prepare
     from vbench_lite.runners.plan import parse_metric_options
-    from vbench_lite.store import DEFAULT_STORE, Store
+    from vbench_lite.store import default_store, Store
 
     check_paths(args)
     if not (math.isfinite(args.fps) and args.fps >= 0):
@@ -212,7 +212,7 @@ def cmd_eval(args) -> int:
     if ref is not None and "video_kd" in {m.name for m in ref.metrics}:  # the set distance to that folder
         spec.metric_options.setdefault("video_kd", {}).setdefault("reference_dir", str(args.reference))
     run = prepare(spec, generator=gen, cases=cases)
-    store = Store(args.store or DEFAULT_STORE())
+    store = Store(args.store or default_store())
     try:  # the reference first, so that the run asked for is the newest
         ref_summary = execute(ref, store, options=_options(args, 0, 1)) if ref is not None else None
         summary = execute(run, store, options=_options(args, 0, 1))
@@ -255,11 +255,11 @@ def write_main_report(args, summaries):
     """The HTML report of the runs asked for (their floors are read beside them), by
     the one report writer and naming rule (``reports.html.write_report``)."""
     from vbench_lite.reports.html import write_report
-    from vbench_lite.store import DEFAULT_STORE
+    from vbench_lite.store import default_store
 
     main = [s for s in summaries if s.role != FLOOR_ROLE] or summaries
     try:
-        return write_report(args.store or DEFAULT_STORE(), [s.run_id for s in main])
+        return write_report(args.store or default_store(), [s.run_id for s in main])
     except (UserError, OSError) as exc:  # the runs are stored: a report that cannot be written is a warning
         from vbench_lite.cli import classify
 

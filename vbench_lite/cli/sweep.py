@@ -22,8 +22,8 @@ def register(sub) -> None:
 
 def _open(args):
     from vbench_lite.reports.data import open_store
-    from vbench_lite.store import DEFAULT_STORE
-    return open_store(args.store or DEFAULT_STORE())
+    from vbench_lite.store import default_store
+    return open_store(args.store or default_store())
 
 
 def cmd_sweep(args) -> int:
@@ -34,7 +34,7 @@ def cmd_sweep(args) -> int:
     from vbench_lite.reports import plots, tables
     from vbench_lite.reports.data import load_run
     from vbench_lite.reports.html import report_path, safe_name
-    from vbench_lite.store import DEFAULT_STORE, FLOOR_ROLE
+    from vbench_lite.store import default_store, FLOOR_ROLE
 
     if not args.sweep:
         from vbench_lite.errors import UserError
@@ -42,7 +42,7 @@ def cmd_sweep(args) -> int:
     summaries, rank = execute_runs(plan_runs(args), args)
     if rank != 0:
         return 0
-    store_path = args.store or DEFAULT_STORE()
+    store_path = args.store or default_store()
     main = [s for s in summaries if s.role != FLOOR_ROLE]
     floors = [s for s in summaries if s.role == FLOOR_ROLE]
     with _open(args) as store:

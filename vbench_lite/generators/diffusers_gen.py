@@ -21,7 +21,7 @@ from vbench_lite.errors import UserError
 from vbench_lite.generators.base import Capabilities
 from vbench_lite.generators.pipelines.base import Family, PipelineGenerator, model_folder, read_config
 
-GENERIC = Family(
+FAMILY = Family(
     name="diffusers",
     title="diffusers pipeline",
     pipelines={"auto": "DiffusionPipeline"},
@@ -39,7 +39,7 @@ GENERIC = Family(
 
 
 class DiffusersGenerator(PipelineGenerator):
-    family = GENERIC
+    family = FAMILY
 
     def __init__(self):
         super().__init__()

@@ -31,7 +31,7 @@ from __future__ import annotations
 from vbench_lite.errors import UserError
 from vbench_lite.generators.pipelines.base import Family, Knob, PipelineGenerator
 
-HUNYUAN = Family(
+FAMILY = Family(
     name="hunyuanvideo",
     title="HunyuanVideo",
     pipelines={"t2v": "HunyuanVideoPipeline", "i2v": "HunyuanVideoImageToVideoPipeline"},
@@ -55,7 +55,7 @@ HUNYUAN = Family(
 
 
 class HunyuanVideoGenerator(PipelineGenerator):
-    family = HUNYUAN
+    family = FAMILY
 
     def resolve_settings(self, given):
         out = super().resolve_settings(given)

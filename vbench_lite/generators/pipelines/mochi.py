@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from vbench_lite.generators.pipelines.base import Family, PipelineGenerator
 
-MOCHI = Family(
+FAMILY = Family(
     name="mochi",
     title="Mochi 1",
     pipelines={"t2v": "MochiPipeline"},
@@ -37,4 +37,4 @@ MOCHI = Family(
 
 
 class MochiGenerator(PipelineGenerator):
-    family = MOCHI
+    family = FAMILY

@@ -27,7 +27,7 @@ from pathlib import Path
 from vbench_lite.errors import UserError
 from vbench_lite.generators.pipelines.base import Family, Knob, PipelineGenerator, model_folder, read_config
 
-WAN = Family(
+FAMILY = Family(
     name="wan",
     title="Wan 2.1/2.2",
     pipelines={"t2v": "WanPipeline", "i2v": "WanImageToVideoPipeline"},
@@ -50,7 +50,7 @@ WAN = Family(
 
 
 class WanGenerator(PipelineGenerator):
-    family = WAN
+    family = FAMILY
 
     def resolve_settings(self, given):
         out = super().resolve_settings(given)
