@@ -230,25 +230,40 @@ def test_dynamic_degree_moves_the_right_way():
         assert dynamic is expected and thres == 3.0 and needed == round(4 * 9 / 16), scores
 
 
+class ScriptedFlow:
+    """A flow 'model' whose k-th pair has uniform flow of magnitude ``mags[k]`` (px)."""
+
+    def __init__(self, mags):
+        self.mags, self.calls = list(mags), 0
+
+    def __call__(self, a, b, num_flow_updates=None):
+        out = [torch.full((2, *a.shape[2:]), self.mags[self.calls + i] / np.sqrt(2)) for i in range(len(a))]
+        self.calls += len(a)
+        return [torch.stack(out)]
+
+
 def test_count_rule_with_early_stop_equals_vbench_rule():
+    """dynamic_degree_video's batched early stop against VBench's loop over all pairs
+    (dynamic_degree.py:84-93), on scripted pair scores around the threshold (3 px at 128 px)."""
     rng = np.random.default_rng(0)
-    for _ in range(300):
-        n = int(rng.integers(0, 12))
-        scores = list(rng.uniform(0, 2, n))
-        needed = int(rng.integers(0, 6))
+    for _ in range(60):
+        n = int(rng.integers(2, 14))  # sampled frames (fps 8: stride 1)
+        mags = list(rng.choice([0.0, 2.9, 3.1, 9.0], n - 1))
+        needed = round(4 * (n / 16.0))
         full, moving = False, 0
-        for s in scores:  # dynamic_degree.py:84-93
-            moving += s > 1.0
+        for m in mags:  # VBench's check_move over every pair
+            moving += m > 3.0
             if moving >= needed:
                 full = True
                 break
-        for batch in (1, 2, 5):
-            done, moving, got = 0, 0, verdict(0, 0, n, needed)
-            while got is None:
-                chunk = scores[done:done + batch]
-                moving, done = moving + sum(s > 1.0 for s in chunk), done + len(chunk)
-                got = verdict(moving, done, n - done, needed)
-            assert got == full, (scores, needed, batch)
+        for batch in (1, 3, 7):
+            model = ScriptedFlow(mags)
+            got, scores, thres, need = dynamic_degree_video(np.zeros((n, 128, 128, 3), np.uint8), 8.0, model,
+                                                            batch=batch)
+            assert (got, thres, need) == (full, 3.0, needed), (mags, batch)
+            np.testing.assert_allclose(scores, mags[:len(scores)], rtol=1e-6)
+            assert verdict(sum(m > 3.0 for m in mags[:len(scores) - 1]), len(scores) - 1,
+                           n - len(scores), needed) is None or len(scores) == 0  # stopped at the first decision
 
 
 def test_dynamic_degree_small_frames_are_a_skip():
