@@ -140,6 +140,7 @@ def test_a_file_cut_short_is_a_failure_with_the_frame_count(clips, store, tmp_pa
     # allowed: scored on what decodes (a run of its own: the option is recorded with it)
     assert _eval(night, store, "night-partial", "--allow-partial") == 0
     assert "clip4" not in _failed_items(store, "night-partial")
+    assert "VBENCH_LITE_ALLOW_PARTIAL" not in __import__("os").environ  # for that command only
 
 
 def _failed_items(store, name):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sqlite3
 import sys
 
@@ -81,14 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from vbench_lite.io import ALLOW_PARTIAL_ENV
+
+    before = os.environ.get(ALLOW_PARTIAL_ENV)  # --allow-partial sets it for this command only
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("vbench-lite: interrupted; re-run the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `vbench-lite ... | head`: the reader left; say nothing more
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return EXIT_OK
     except Exception as exc:
@@ -97,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"vbench-lite: error: {line}", file=sys.stderr)
         return code
+    finally:
+        if before is None:
+            os.environ.pop(ALLOW_PARTIAL_ENV, None)
+        else:
+            os.environ[ALLOW_PARTIAL_ENV] = before
 
 
 def classify(exc: BaseException) -> tuple[int | None, str]:
