@@ -20,11 +20,10 @@ from typing import ClassVar
 import numpy as np
 
 from vbench_lite import weights
-from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import LOWER, UNDIRECTED, NEEDS_BACKBONE, Metric, Output, Score, VideoContext
 from vbench_lite.metrics.clip_consistency import DEFAULT_MODEL, ClipConsistency, default_device
 from vbench_lite.metrics.identity import drift_curve, drift_summary
-from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
+from vbench_lite.metrics.backbone_file import BackboneFileMetric, backbone_options
 
 
 class _BackboneDrift(Metric):
@@ -70,7 +69,7 @@ def _outputs(tag: str, what: str) -> tuple[Output, ...]:
     )
 
 
-class IdentityDriftDino(_BackboneDrift):
+class IdentityDriftDino(BackboneFileMetric, _BackboneDrift):
     """Drift of DINO ViT-S/16 CLS embeddings. ``weights_path``: an explicit DINO
     checkpoint (else ``dino_deitsmall16_pretrain.pth`` via the weights manager)."""
 
@@ -80,31 +79,10 @@ class IdentityDriftDino(_BackboneDrift):
     tag = "dino"
     outputs = _outputs("dino", "DINO")
 
-    options = (
-        Option("weights_path", FILE, None, "a DINO ViT-S/16 checkpoint instead of the managed file", identity=False),
-        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
-        Option("batch", INT, 16, "frames per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
-    )
+    options = backbone_options("weights_path", "a DINO ViT-S/16 checkpoint", batch=16, unit="frames")
 
     def __init__(self, weights_path: str | Path | None = None, device: str | None = None, batch: int | str = 16):
-        from vbench_lite.metrics.base import check_batch
-
-        self.weights_path = weights_path
-        self.device = device
-        self.batch = check_batch(batch)  # frames per forward pass (memory vs speed; same numbers)
-
-    def unavailable_reason(self) -> str | None:
-        return weights.availability(self.backbone, self.weights_path)
-
-    def identity(self) -> dict:
-        """Version and the full sha256 of the DINO weights file (None when it cannot
-        be resolved); hashed once per process (``weights.file_sha256`` memo)."""
-        ident = {**super().identity(), "weights_sha256": None}
-        try:
-            ident["weights_sha256"] = weights.file_sha256(weights.resolve(self.backbone, self.weights_path))
-        except (UserError, OSError):
-            pass
-        return ident
+        self._init_backbone(weights_path, device, batch)
 
     def embedder(self):
         from vbench_lite.metrics.image_features import dino_embeddings

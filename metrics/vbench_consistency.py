@@ -31,9 +31,8 @@ from typing import ClassVar
 import numpy as np
 
 from vbench_lite import weights
-from vbench_lite.errors import UserError
-from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
-from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
+from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, MetricSkipped, Output, Score, VideoContext
+from vbench_lite.metrics.backbone_file import BackboneFileMetric, backbone_options
 
 
 def vbench_consistency(features: np.ndarray) -> tuple[float, np.ndarray]:
@@ -48,7 +47,7 @@ def vbench_consistency(features: np.ndarray) -> tuple[float, np.ndarray]:
     return float(per_frame.sum() / (len(f) - 1)), per_frame
 
 
-class _VBenchConsistency(Metric):
+class _VBenchConsistency(BackboneFileMetric):
     """Shared wiring; subclasses give the backbone id, the feature function and the output."""
 
     group = "temporal"
@@ -57,32 +56,18 @@ class _VBenchConsistency(Metric):
     version = "1"
     default = False  # asked for by name (``--metrics vbench_...``): two more ViT passes per video
 
-    options = (
-        Option("weights_path", FILE, None, "the backbone's checkpoint instead of the managed file", identity=False),
-        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
-        Option("batch", INT, 16, "frames per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
-    )
+    options = backbone_options("weights_path", "the backbone's checkpoint", batch=16, unit="frames")
 
     def __init__(self, weights_path: str | Path | None = None, device: str | None = None, batch: int | str = 16):
-        from vbench_lite.metrics.base import check_batch
-
-        self.weights_path = weights_path
-        self.device = device
-        self.batch = check_batch(batch)  # frames per forward pass (memory vs speed; same numbers)
+        self._init_backbone(weights_path, device, batch)
 
     def unavailable_reason(self) -> str | None:
-        reason = weights.availability(self.backbone, self.weights_path)
+        reason = super().unavailable_reason()
         return f"{reason} (VBench's {self.name.removeprefix('vbench_')} uses exactly this backbone)" if reason else None
 
     def identity(self) -> dict:
-        """Version, VBench protocol and the full sha256 of the weights file (None when it
-        cannot be resolved; the metric is then skipped)."""
-        ident = {**super().identity(), "protocol": self.protocol, "weights_sha256": None}
-        try:
-            ident["weights_sha256"] = weights.file_sha256(weights.resolve(self.backbone, self.weights_path))
-        except (UserError, OSError):
-            pass
-        return ident
+        """Version, VBench protocol and the weights file's sha256 (``BackboneFileMetric``)."""
+        return {**super().identity(), "protocol": self.protocol}
 
     def features(self, frames: np.ndarray, path: str, device: str) -> np.ndarray:
         raise NotImplementedError

@@ -46,10 +46,9 @@ from pathlib import Path
 import numpy as np
 
 from vbench_lite import weights
-from vbench_lite.errors import UserError
 from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
 from vbench_lite.metrics.flicker import frame_differences
-from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
+from vbench_lite.metrics.backbone_file import BackboneFileMetric, backbone_options
 
 FLOW_UPDATES = 20  # RAFT refinement iterations VBench runs (dynamic_degree.py:77)
 TARGET_FPS = 8.0  # frames are subsampled to about 8 per second (dynamic_degree.py:100)
@@ -170,7 +169,7 @@ class VBenchTemporalFlickering(Metric):
         return {self.name: Score(temporal_flickering_value(diffs), (255.0 - diffs) / 255.0)}
 
 
-class VBenchDynamicDegree(Metric):
+class VBenchDynamicDegree(BackboneFileMetric):
     """VBench's dynamic_degree per video: 1.0 when the video moves by VBench's rule,
     else 0.0; its mean over videos is VBench's dimension score.
 
@@ -189,29 +188,11 @@ class VBenchDynamicDegree(Metric):
                "have a top-5 % RAFT flow magnitude above 6*min(H,W)/256 px, else 0"),
     )
 
-    options = (
-        Option("raft_path", FILE, None, "a RAFT-things checkpoint instead of the managed file", identity=False),
-        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
-        Option("batch", INT, 4, "frame pairs per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
-    )
+    options = backbone_options("raft_path", "a RAFT-things checkpoint", batch=4, unit="frame pairs")
+    path_option = "raft_path"
 
     def __init__(self, raft_path: str | Path | None = None, device: str | None = None, batch: int | str = 4):
-        from vbench_lite.metrics.base import check_batch
-
-        self.raft_path = raft_path
-        self.device = device
-        self.batch = check_batch(batch)
-
-    def unavailable_reason(self) -> str | None:
-        return weights.availability(self.backbone, self.raft_path)
-
-    def identity(self) -> dict:
-        ident = {**super().identity(), "weights_sha256": None}
-        try:
-            ident["weights_sha256"] = weights.file_sha256(weights.resolve(self.backbone, self.raft_path))
-        except (UserError, OSError):
-            pass
-        return ident
+        self._init_backbone(raft_path, device, batch)
 
     def compute(self, video, case, ctx: VideoContext) -> dict[str, Score]:
         from vbench_lite.metrics._vbench_raft import load_raft_things

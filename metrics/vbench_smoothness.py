@@ -38,9 +38,8 @@ import numpy as np
 from pathlib import Path
 
 from vbench_lite import weights
-from vbench_lite.errors import UserError
-from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, Metric, MetricSkipped, Output, Score, VideoContext
-from vbench_lite.metrics.options import DEVICE, FILE, INT, Option
+from vbench_lite.metrics.base import HIGHER, NEEDS_BACKBONE, MetricSkipped, Output, Score, VideoContext
+from vbench_lite.metrics.backbone_file import BackboneFileMetric, backbone_options
 
 AMT_PAD = 16  # AMT's InputPadder divisor at scale 1 (motion_smoothness.py:131)
 EMBT = 0.5  # the predicted frame lies halfway (motion_smoothness.py:107)
@@ -77,7 +76,7 @@ def smoothness_value(frames: np.ndarray, interpolate: Interpolator) -> tuple[flo
     return (255.0 - float(np.mean(diffs))) / 255.0, diffs
 
 
-class VBenchMotionSmoothness(Metric):
+class VBenchMotionSmoothness(BackboneFileMetric):
     """VBench's motion_smoothness per video with AMT-S (module docstring).
 
     ``weights_path``: VBench's ``amt-s.pth`` (else the weights manager's ``amt-s``);
@@ -95,29 +94,10 @@ class VBenchMotionSmoothness(Metric):
                "neighbours|) / 255; timeline: the same per dropped frame", motion_confounded=True),
     )
 
-    options = (
-        Option("weights_path", FILE, None, "an AMT-S checkpoint instead of the managed file", identity=False),
-        Option("device", DEVICE, None, "where the backbone runs: cpu, cuda, cuda:N (default: cuda when present)"),
-        Option("batch", INT, 2, "frame triplets per forward pass (memory vs speed; the same numbers)", minimum=1, identity=False),
-    )
+    options = backbone_options("weights_path", "an AMT-S checkpoint", batch=2, unit="frame triplets")
 
     def __init__(self, weights_path: str | Path | None = None, device: str | None = None, batch: int | str = 2):
-        from vbench_lite.metrics.base import check_batch
-
-        self.weights_path = weights_path
-        self.device = device
-        self.batch = check_batch(batch)
-
-    def unavailable_reason(self) -> str | None:
-        return weights.availability(self.backbone, self.weights_path)
-
-    def identity(self) -> dict:
-        ident = {**super().identity(), "weights_sha256": None}
-        try:
-            ident["weights_sha256"] = weights.file_sha256(weights.resolve(self.backbone, self.weights_path))
-        except (UserError, OSError):
-            pass
-        return ident
+        self._init_backbone(weights_path, device, batch)
 
     def compute(self, video, case, ctx: VideoContext) -> dict[str, Score]:
         from vbench_lite.metrics.amt_s import load_amt_s
