@@ -11,6 +11,31 @@ ZERO = 1e-12  # a reference this close to 0 (relative to the value) is 0: e.g. t
 WITHIN = 2.0  # "within 2x the reference": the ratio below which a reading stops quoting a number
 
 
+def num(x: float, digits: int = 3) -> str:
+    """A number in ``digits`` significant digits, exponents without padding ("1.7e4")."""
+    if x is None or not np.isfinite(x):
+        return "-"
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text
+
+
+def value_text(cell, digits: int = 3) -> str:
+    """"mean [low, high]", or "mean (3 cases)" where too few cases give no interval;
+    numbers in ``digits`` significant digits (the terminal's and the HTML card's)."""
+    if not cell.n:
+        return "no values"
+    if np.isfinite(cell.low) and np.isfinite(cell.high):
+        return f"{num(cell.mean, digits)} [{num(cell.low, digits)}, {num(cell.high, digits)}]"
+    if "all values equal" in cell.note:
+        return f"{num(cell.mean, digits)} (all equal)"
+    if cell.cases:
+        return f"{num(cell.mean, digits)} ({cell.cases} case{'s' if cell.cases != 1 else ''})"
+    return num(cell.mean, digits)  # a set-level value without a standard error
+
+
 def ratio_text(mean: float, ref: float, hib) -> str:
     """The value against its reference in a few words, '' when no ratio applies:
     lower-is-better "within 2x" / "86x" / "0.5x"; higher-is-better "61% of";

@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 
 import numpy as np
+
+from vbench_lite.reports.readings import num, value_text
 from vbench_lite.reports.scorecard import BOARD_NOTE, Cell, Line, Scorecard, times
 
 BAR_W, BAR_H, GAP = 300, 12, 6  # px: one bar's track, its height, the space between ID and OOD
@@ -30,28 +32,6 @@ table.card .nw{white-space:nowrap}@media (max-width:1000px){table.card{font-size
 
 def esc(x) -> str:
     return html.escape("" if x is None else str(x), quote=True)
-
-
-def num(x: float, digits: int = 3) -> str:
-    if x is None or not np.isfinite(x):
-        return "-"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        text = f"{mant}e{int(exp)}"
-    return text
-
-
-def value_text(c: Cell) -> str:
-    if not c.n:
-        return "no values"
-    if np.isfinite(c.low) and np.isfinite(c.high):
-        return f"{num(c.mean)} [{num(c.low)}, {num(c.high)}]"
-    if "all values equal" in c.note:
-        return f"{num(c.mean)} (all equal)"
-    if c.cases:
-        return f"{num(c.mean)} ({c.cases} case{'s' if c.cases != 1 else ''})"
-    return num(c.mean)
 
 
 def _scale(cells: list[Cell]):

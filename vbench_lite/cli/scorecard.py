@@ -11,33 +11,9 @@ import numpy as np
 import pandas as pd
 
 from vbench_lite.cli.output import WIDTH, _wrap, clip, fixed_width
+from vbench_lite.reports.readings import num, value_text
 
 MORE = "Every output with units, coverage and per-video values: --detail, --format json, the HTML report."
-
-
-def num(x: float, digits: int = 3) -> str:
-    """A number in ``digits`` significant digits, exponents without padding ("1.7e4")."""
-    if x is None or not np.isfinite(x):
-        return "-"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        text = f"{mant}e{int(exp)}"
-    return text
-
-
-def value_text(cell, digits: int = 3) -> str:
-    """"mean [low, high]", or "mean (3 cases)" where too few cases give no interval;
-    numbers in ``digits`` significant digits."""
-    if not cell.n:
-        return "no values"
-    if np.isfinite(cell.low) and np.isfinite(cell.high):
-        return f"{num(cell.mean, digits)} [{num(cell.low, digits)}, {num(cell.high, digits)}]"
-    if "all values equal" in cell.note:
-        return f"{num(cell.mean, digits)} (all equal)"
-    if cell.cases:
-        return f"{num(cell.mean, digits)} ({cell.cases} case{'s' if cell.cases != 1 else ''})"
-    return num(cell.mean, digits)  # a set-level value without a standard error
 
 
 def card_lines(card, *, width: int = WIDTH) -> list[str]:
