@@ -75,17 +75,17 @@ def _suites(sv: dict) -> str:
 def lost_items(base: RunData, cand: RunData) -> pd.DataFrame:
     """Items (case_id, seed) the baseline scored (status ok) that the candidate failed
     or lacks, with the candidate's reason: columns case_id, seed, reason, video."""
-    ok = base.items[base.items["status"] == "ok"]
-    c = cand.items.set_index(["case_id", "seed"])
-    rows = []
-    for case_id, seed, video in zip(ok["case_id"], ok["seed"], ok["video_path"]):
-        key = (case_id, seed)
-        if key not in c.index:
-            rows.append((case_id, int(seed), "not in the candidate run", ""))
-        elif c.loc[key, "status"] != "ok":
-            rows.append((case_id, int(seed), str(c.loc[key, "error"] or c.loc[key, "status"]),
-                         str(c.loc[key, "video_path"] or "")))
-    return pd.DataFrame(rows, columns=["case_id", "seed", "reason", "video"])
+    ok = base.items.loc[base.items["status"] == "ok", ["case_id", "seed"]]
+    c = cand.items[["case_id", "seed", "status", "error", "video_path"]]
+    m = ok.merge(c, on=["case_id", "seed"], how="left")
+    lost = m[m["status"] != "ok"]
+    missing = lost["status"].isna()
+    reason = lost["error"].where(lost["error"].notna() & (lost["error"] != ""), lost["status"])
+    return pd.DataFrame({
+        "case_id": lost["case_id"], "seed": lost["seed"].astype(int),
+        "reason": reason.where(~missing, "not in the candidate run").astype(str),
+        "video": lost["video_path"].fillna("").astype(str).where(~missing, ""),
+    }).reset_index(drop=True)
 
 
 def lost_lines(lost: pd.DataFrame, n_base: int, tolerance: int, most: int = 8) -> list[str]:
